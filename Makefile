@@ -1,0 +1,44 @@
+# One entry point for learners, maintainers and CI. Every target sets up .venv first if needed.
+PY      := .venv/bin/python
+BIN     := .venv/bin
+STAMP   := .venv/.installed
+PORT    ?= 8888
+
+.PHONY: lab test nbtest pytest sync docs readme clean-venv
+
+# Create the virtual environment and install the course. torch is pinned first so that pip takes
+# the CPU build (an unpinned torch on Linux pulls a multi-GB CUDA build).
+$(STAMP): pyproject.toml
+	python3 -m venv .venv
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install torch==2.13.0
+	$(BIN)/pip install -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (backprop_course)"
+	touch $(STAMP)
+
+## make lab: set up and open the course in JupyterLab
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=nbs --port=$(PORT)
+
+## make test: set up and run the whole test suite (every notebook, then the project checks)
+test: $(STAMP)
+	$(BIN)/nbdev-test --n-workers 2 --do-print --timing
+	$(BIN)/pytest -v
+
+## make sync: regenerate the package and clean the notebooks; fails if anything changed
+sync: $(STAMP)
+	$(BIN)/nbdev-export
+	$(BIN)/nbdev-clean
+	git diff --exit-code
+	test -z "$$(git status --porcelain --untracked-files=no)"
+
+## make readme: regenerate README.md from nbs/index.ipynb
+readme: $(STAMP)
+	$(PY) tools/make_readme.py
+
+## make docs: build the documentation site into _docs/
+docs: $(STAMP)
+	$(PY) tools/build_docs.py
+
+clean-venv:
+	rm -rf .venv
