@@ -3,6 +3,9 @@ PY      := .venv/bin/python
 BIN     := .venv/bin
 STAMP   := .venv/.installed
 PORT    ?= 8888
+# extra JupyterLab options, e.g. LAB_ARGS=--no-browser; --allow-root is added when run as root (containers, CI)
+LAB_ARGS ?=
+ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test nbtest pytest sync docs readme clean-venv
 
@@ -18,7 +21,7 @@ $(STAMP): pyproject.toml
 
 ## make lab: set up and open the course in JupyterLab
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=nbs --port=$(PORT)
+	$(BIN)/jupyter lab --notebook-dir=nbs --ip=127.0.0.1 --port=$(PORT) $(ROOT_ARG) $(LAB_ARGS)
 
 ## make test: set up and run the whole test suite (every notebook, then the project checks)
 test: $(STAMP)
@@ -30,7 +33,7 @@ sync: $(STAMP)
 	$(BIN)/nbdev-export
 	$(BIN)/nbdev-clean
 	git diff --exit-code
-	test -z "$$(git status --porcelain --untracked-files=no)"
+	test -z "$$(git status --porcelain)" || { git status --porcelain; echo "nbdev-export/nbdev-clean changed or created files: commit them"; exit 1; }
 
 ## make readme: regenerate README.md from nbs/index.ipynb
 readme: $(STAMP)

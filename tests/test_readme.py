@@ -1,0 +1,29 @@
+"README.md is generated from nbs/index.ipynb and must match it; it states the two commands CI and learners use."
+import importlib.util, re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT/"tools"/f"{name}.py")
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    return mod
+
+def test_readme_in_sync_with_index():
+    assert (ROOT/"README.md").read_text() == load_tool("make_readme").render_readme(), \
+        "README.md is out of date with nbs/index.ipynb: run `make readme` and commit it."
+
+def test_readme_commands_are_what_ci_runs():
+    readme = (ROOT/"README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    commands = [l.strip() for b in blocks for l in b.splitlines() if l.strip()]
+    assert "make lab" in commands and "make test" in commands, commands
+    assert re.search(r"^\s*make test\s*$", (ROOT/".ci"/"run").read_text(), re.M), ".ci/run must run the README's test command"
+
+def test_readme_links_resolve():
+    readme = (ROOT/"README.md").read_text()
+    for link in re.findall(r"\]\((nbs/[^)]+)\)", readme): assert (ROOT/link).exists(), link
+
+def test_nbdev3_layout():
+    assert not (ROOT/"settings.ini").exists(), "nbdev 3 keeps its settings in pyproject.toml and refuses settings.ini"
+    assert "[tool.nbdev]" in (ROOT/"pyproject.toml").read_text()
