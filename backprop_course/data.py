@@ -10,7 +10,7 @@ __all__ = ['DATA_ENV', 'REPO_DATA', 'CELL_FILE', 'CELL_SHA256', 'CELL_COLUMNS', 
            'cell_data_from_sklearn', 'load_cell_data', 'boston_from_mlxtend', 'load_boston', 'mnist_sample',
            'fetch_mnist', 'read_mnist_pickle', 'mnist_tensors', 'load_mnist', 'write_datasets']
 
-# %% ../nbs/00_data.ipynb #5c12666d
+# %% ../nbs/00_data.ipynb #a85c9f3e
 import os, warnings
 from pathlib import Path
 import gzip, pickle
@@ -21,7 +21,7 @@ with warnings.catch_warnings():  # pooch's tqdm.auto warns in a notebook without
     import pooch
 import backprop_course
 
-# %% ../nbs/00_data.ipynb #137eaf5b
+# %% ../nbs/00_data.ipynb #64644e1a
 DATA_ENV = "BACKPROP_COURSE_DATA"
 REPO_DATA = Path(backprop_course.__file__).resolve().parent.parent/"data"
 
@@ -30,7 +30,7 @@ def data_dir(path:str|Path|None=None, # a folder that overrides the default
     "The data folder: `path` if given, else `$BACKPROP_COURSE_DATA` if set, else the repository's `data/`."
     return Path(path or os.environ.get(DATA_ENV) or REPO_DATA).expanduser()
 
-# %% ../nbs/00_data.ipynb #7f835517
+# %% ../nbs/00_data.ipynb #8bd799ce
 class DataError(ValueError):
     "A data file is corrupt or does not hold what the course expects."
 
@@ -46,7 +46,7 @@ def check_file(fname:Path, # the file to check
         raise DataError(f"{fname}: sha256 is {got}, expected {sha256}; the file is corrupt or was edited. {remedy}")
     return fname
 
-# %% ../nbs/00_data.ipynb #f4974f6c
+# %% ../nbs/00_data.ipynb #ceffb79b
 def check_frame(df:pd.DataFrame, # the table as read
                 fname:Path, # where it came from, for the messages
                 columns:list, # the expected column names, in order
@@ -64,7 +64,7 @@ def check_frame(df:pd.DataFrame, # the table as read
         if len(bad): raise DataError(f"{fname}: {len(bad)} values of {col!r} outside [{lo}, {hi}], e.g. {bad[col].iloc[0]} in row {bad.index[0]}")
     return df
 
-# %% ../nbs/00_data.ipynb #4f7b0f71
+# %% ../nbs/00_data.ipynb #845c03fc
 CELL_FILE = "cell_data.csv"
 CELL_SHA256 = "1d694ef5831448f6b2075606058dd9e970237d20938df15593098d8a8d4a52fa"
 CELL_COLUMNS = ["mean_area", "is_cancerous"]
@@ -76,7 +76,7 @@ def cell_data_from_sklearn() -> pd.DataFrame:
     return pd.DataFrame({"mean_area": (raw.data["mean area"]/1000).round(4),
                          "is_cancerous": (raw.target == 0).astype("int64")})
 
-# %% ../nbs/00_data.ipynb #6e9cfbd0
+# %% ../nbs/00_data.ipynb #673878a1
 def load_cell_data(path:str|Path|None=None, # data folder; see `data_dir`
                   ) -> pd.DataFrame:
     "The 569 cells: `mean_area` (thousands of µm²) and `is_cancerous` (1 = malignant), checked on load."
@@ -85,7 +85,7 @@ def load_cell_data(path:str|Path|None=None, # data folder; see `data_dir`
     df = pd.read_csv(fname)
     return check_frame(df, fname, CELL_COLUMNS, 569, {"mean_area": (0.1, 3.0), "is_cancerous": (0, 1)})
 
-# %% ../nbs/00_data.ipynb #1d1b15c6
+# %% ../nbs/00_data.ipynb #570b15d1
 BOSTON_FILE = "boston_housing.csv"
 BOSTON_SHA256 = "def728f3dfad742a04650803561a9cab051fcb03e1b646fe0145d1017e5aeb7f"
 BOSTON_COLUMNS = ["CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX", "PTRATIO", "B", "LSTAT", "MEDV"]
@@ -96,7 +96,7 @@ def boston_from_mlxtend() -> pd.DataFrame:
     x, y = boston_housing_data()
     return pd.DataFrame(np.column_stack([x, y]), columns=BOSTON_COLUMNS)
 
-# %% ../nbs/00_data.ipynb #5e2e2dde
+# %% ../nbs/00_data.ipynb #5aca26f0
 def load_boston(path:str|Path|None=None, # data folder; see `data_dir`
                ) -> pd.DataFrame:
     "The 506 Boston housing rows: 13 features (CRIM ... LSTAT) and the target `MEDV`, checked on load."
@@ -105,7 +105,7 @@ def load_boston(path:str|Path|None=None, # data folder; see `data_dir`
     df = pd.read_csv(fname)
     return check_frame(df, fname, BOSTON_COLUMNS, 506, {"MEDV": (5.0, 50.0), "CHAS": (0, 1), "RM": (3.0, 9.0)})
 
-# %% ../nbs/00_data.ipynb #cd5b3655
+# %% ../nbs/00_data.ipynb #a3f0ed34
 MNIST_URL = "https://github.com/mnielsen/neural-networks-and-deep-learning/raw/master/data/mnist.pkl.gz"
 MNIST_HASH = "md5:a02cd19f81d51c426d7ca14024243ce9"   # the checksum published with the file
 MNIST_FILE = "mnist.pkl.gz"
@@ -121,7 +121,7 @@ def mnist_sample(seed:int=42, # seed of the stratified split
     x_tr, x_va, y_tr, y_va = train_test_split(x/255, y, test_size=1000, stratify=y, random_state=seed)
     return x_tr, y_tr, x_va, y_va
 
-# %% ../nbs/00_data.ipynb #a65e435e
+# %% ../nbs/00_data.ipynb #0871765f
 def fetch_mnist(folder:Path, # where the download is cached
                 url:str=MNIST_URL, # where to download it from
                 known_hash:str=MNIST_HASH, # "alg:hexdigest" the file must match
@@ -137,7 +137,7 @@ def fetch_mnist(folder:Path, # where the download is cached
         raise DataError(f"The download of {url} does not match {known_hash}: it is corrupt or the file changed upstream. "
             f"Nothing was saved; retry later, or use load_mnist(kind='sample').") from e
 
-# %% ../nbs/00_data.ipynb #4e0d41d8
+# %% ../nbs/00_data.ipynb #c2819ce7
 def read_mnist_pickle(fname:Path, # a gzipped pickle of ((x_train, y_train), (x_valid, y_valid), (x_test, y_test))
                      ) -> tuple:
     "Read the classic `mnist.pkl.gz` layout and return `(x_train, y_train, x_valid, y_valid)` arrays."
@@ -147,7 +147,7 @@ def read_mnist_pickle(fname:Path, # a gzipped pickle of ((x_train, y_train), (x_
         raise DataError(f"{fname}: not a gzipped MNIST pickle ({e}). Delete it and load again to download a fresh copy.") from e
     return x_tr, y_tr, x_va, y_va
 
-# %% ../nbs/00_data.ipynb #5d4d43a6
+# %% ../nbs/00_data.ipynb #bb2f1714
 def mnist_tensors(x_tr, y_tr, x_va, y_va, # pixel arrays in [0, 1] and label arrays
                   source:str, # where they came from, for the messages
                  ) -> tuple:
@@ -162,7 +162,7 @@ def mnist_tensors(x_tr, y_tr, x_va, y_va, # pixel arrays in [0, 1] and label arr
         out += [x, y]
     return tuple(out)
 
-# %% ../nbs/00_data.ipynb #d2e52570
+# %% ../nbs/00_data.ipynb #f747d13a
 def load_mnist(kind:str="sample", # "sample": 4,000 / 1,000 digits offline; "full": 50,000 / 10,000, downloaded once
                path:str|Path|None=None, # data folder for the full download; see `data_dir`
                url:str=MNIST_URL, # download location of the full set
@@ -175,7 +175,7 @@ def load_mnist(kind:str="sample", # "sample": 4,000 / 1,000 digits offline; "ful
         return mnist_tensors(*read_mnist_pickle(fname), source=str(fname))
     raise ValueError(f"kind must be 'sample' or 'full', got {kind!r}")
 
-# %% ../nbs/00_data.ipynb #32991b8f
+# %% ../nbs/00_data.ipynb #ef88da7c
 def write_datasets(path:str|Path|None=None, # data folder to write into; see `data_dir`
                   ) -> list:
     "Rebuild `cell_data.csv` and `boston_housing.csv` from scikit-learn and mlxtend; returns the paths written."
