@@ -1,4 +1,4 @@
-"""From one path to any depth: derive every local derivative, chain them, and check each gradient three ways (SymPy, finite differences, autograd).
+"""From one path to any depth: derive each local derivative, chain them right to left, and check every gradient three ways (SymPy, finite differences, autograd).
 
 Docs: https://backprop-course.github.io/backprop_course/chain_rule.html.md"""
 
@@ -21,30 +21,30 @@ def local_derivative(expr:sp.Expr, # expression to differentiate
     "Differentiate `expr` with respect to `var` symbolically and simplify the result."
     return sp.simplify(sp.diff(expr, var))
 
-# %% ../nbs/02_chain_rule.ipynb #0524930a
+# %% ../nbs/02_chain_rule.ipynb #a97e9891
 def derivative_eq(expr:sp.Expr, # expression to differentiate
                   var:sp.Symbol, # variable to differentiate with respect to
-                  lhs:sp.Expr|None=None, # name shown on the left, e.g. `sp.Symbol('C')`; defaults to `expr`
-                 ) -> sp.Eq: # the equation d lhs / d var = local_derivative(expr, var), for display
-    "An `Eq` that displays a derivative next to its simplified value, e.g. dC/dw = ..."
+                  lhs:sp.Expr|None=None, # what to show on the left, e.g. `sp.Symbol('C')`; defaults to `expr`
+                 ) -> sp.Eq: # the unevaluated equation d lhs / d var = local_derivative(expr, var)
+    "An equation that displays a derivative next to its simplified value, for the lesson text."
     return sp.Eq(sp.Derivative(expr if lhs is None else lhs, var), local_derivative(expr, var), evaluate=False)
 
-# %% ../nbs/02_chain_rule.ipynb #c28f7db6
+# %% ../nbs/02_chain_rule.ipynb #bab394dc
 def sym_fn(expr:sp.Expr, # SymPy expression to evaluate numerically
            *vars:sp.Symbol, # its free symbols, in the order the returned function takes them
-          ) -> Callable[..., Tensor]: # function of float64 tensors (or numbers), elementwise
-    "Turn `expr` into a function evaluated elementwise on tensors (in float64, via NumPy)."
+          ) -> Callable[..., Tensor]: # elementwise function of tensors or numbers, returning float64
+    "Turn `expr` into a function evaluated elementwise (and broadcast) on tensors, in float64 via NumPy."
     missing = expr.free_symbols - set(vars)
     if missing: raise ValueError(f"sym_fn: expression uses {sorted(map(str, missing))} which are not in vars {list(vars)}")
     f = sp.lambdify(vars, expr, modules="numpy")
     def fn(*args):
         if len(args) != len(vars): raise ValueError(f"sym_fn: expected {len(vars)} arguments {list(vars)}, got {len(args)}")
-        arrays = [torch.as_tensor(a, dtype=torch.float64).numpy() for a in args]
-        shape = torch.broadcast_shapes(*[torch.Size(a.shape) for a in arrays]) if arrays else torch.Size([])
+        arrays = [torch.as_tensor(a, dtype=torch.float64).detach().numpy() for a in args]
+        shape = torch.broadcast_shapes(*[a.shape for a in arrays]) if arrays else torch.Size([])
         return torch.as_tensor(f(*arrays), dtype=torch.float64).expand(shape).clone()
     return fn
 
-# %% ../nbs/02_chain_rule.ipynb #4e758579
+# %% ../nbs/02_chain_rule.ipynb #f325435f
 def numerical_grad(f:Callable[[Tensor], Tensor], # scalar-valued function of `x`
                    x:Tensor, # point where the gradient is wanted (any shape, floating point)
                    eps:float=1e-6, # half-width of the central difference
@@ -54,8 +54,8 @@ def numerical_grad(f:Callable[[Tensor], Tensor], # scalar-valued function of `x`
     xc = x.detach().clone(memory_format=torch.contiguous_format)
     grad, flat = torch.zeros_like(xc), xc.view(-1)
     def fval():
-        out = f(xc)
-        if torch.as_tensor(out).numel() != 1: raise ValueError(f"numerical_grad: f must return a scalar, got shape {tuple(torch.as_tensor(out).shape)}")
+        out = torch.as_tensor(f(xc))
+        if out.numel() != 1: raise ValueError(f"numerical_grad: f must return a scalar, got shape {tuple(out.shape)}")
         return float(out)
     with torch.no_grad():
         for i in range(flat.numel()):
@@ -66,7 +66,7 @@ def numerical_grad(f:Callable[[Tensor], Tensor], # scalar-valued function of `x`
             grad.view(-1)[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 
-# %% ../nbs/02_chain_rule.ipynb #291af940
+# %% ../nbs/02_chain_rule.ipynb #7e14bc87
 def _rel_errors(a:Tensor, b:Tensor, tiny:float) -> Tensor:
     "Elementwise |a-b| / max(|a|+|b|, tiny) in float64, after checking the shapes agree."
     a, b = torch.as_tensor(a).detach().double(), torch.as_tensor(b).detach().double()
@@ -75,13 +75,13 @@ def _rel_errors(a:Tensor, b:Tensor, tiny:float) -> Tensor:
 
 def rel_error(a:Tensor, # first array (e.g. the analytic gradient)
               b:Tensor, # second array, same shape (e.g. the numerical gradient)
-              tiny:float=1e-12, # floor for the denominator, so two zeros give 0 instead of 0/0
+              tiny:float=1e-12, # floor of the denominator: two zeros give 0, not 0/0
              ) -> float: # max over elements of |a-b| / max(|a|+|b|, tiny)
-    "Largest elementwise relative error between `a` and `b`; it lies in [0, 1], NaN if either holds a NaN."
+    "Largest elementwise relative error between `a` and `b`: a number in [0, 1], NaN if either holds a NaN."
     err = _rel_errors(a, b, tiny)
     return float(err.max()) if err.numel() else 0.0
 
-# %% ../nbs/02_chain_rule.ipynb #01795deb
+# %% ../nbs/02_chain_rule.ipynb #f9296172
 def check_grad(f:Callable[[Tensor], Tensor], # scalar-valued function of `x`
                x:Tensor, # point where the gradient is checked
                grad:Tensor, # analytic gradient df/dx at `x`, same shape as `x`
@@ -95,7 +95,7 @@ def check_grad(f:Callable[[Tensor], Tensor], # scalar-valued function of `x`
     num = numerical_grad(f, x, eps)
     err = _rel_errors(grad, num, tiny)
     worst = float(err.max()) if err.numel() else 0.0
-    if not worst <= tol:  # also catches NaN
+    if not worst <= tol:  # `not <=` so that a NaN fails too
         i = int(err.nan_to_num(float('inf')).argmax())
         idx = tuple(int(j) for j in torch.unravel_index(torch.tensor(i), err.shape)) if err.dim() else ()
         raise AssertionError(f"check_grad: rel error {worst:.3g} > tol {tol:g} at index {idx}: "
@@ -110,7 +110,7 @@ class GradComparison(NamedTuple):
     close: bool # torch.allclose(manual, reference, rtol, atol)
     max_diff: float # largest absolute difference
 
-# %% ../nbs/02_chain_rule.ipynb #8963b16c
+# %% ../nbs/02_chain_rule.ipynb #797c8f1d
 def compare_grads(name:str, # label printed in the report, e.g. 'w1.g'
                   manual:Tensor, # gradient computed by hand
                   reference:Tensor, # gradient to trust, usually autograd's `.grad`
@@ -118,7 +118,7 @@ def compare_grads(name:str, # label printed in the report, e.g. 'w1.g'
                   atol:float=1e-8, # absolute tolerance of `torch.allclose`
                   verbose:bool=True, # print the report line
                  ) -> GradComparison:
-    "Print one report line (exact / close / max diff) and raise an AssertionError if the gradients are not close."
+    "Print one report line (exact / close / max diff); raise an AssertionError if shapes differ or the gradients are not close."
     if reference is None: raise AssertionError(f"{name}: reference gradient is None (did backward() reach this tensor?)")
     if manual is None: raise AssertionError(f"{name}: manual gradient is None")
     m, r = torch.as_tensor(manual).detach(), torch.as_tensor(reference).detach()
