@@ -7,12 +7,12 @@ Docs: https://backprop-course.github.io/backprop_course/neuron.html.md"""
 # %% auto #0
 __all__ = ['sigmoid', 'sigmoid_grad', 'neuron_forward', 'neuron_grads', 'train_neuron']
 
-# %% ../nbs/01_neuron.ipynb #71c1a4b7
+# %% ../nbs/01_neuron.ipynb #8bf068d7
 import torch
 from torch import Tensor
 from fastprogress.fastprogress import progress_bar
 
-# %% ../nbs/01_neuron.ipynb #a1c7d03b
+# %% ../nbs/01_neuron.ipynb #6728f921
 def sigmoid(z:Tensor, # pre-activation, any shape, float32 or float64
            ) -> Tensor: # $1/(1+e^{-z})$, same shape and dtype as `z`
     "Numerically stable logistic sigmoid: only ever exponentiates $-|z|$, so it never overflows."
@@ -20,13 +20,13 @@ def sigmoid(z:Tensor, # pre-activation, any shape, float32 or float64
     e = torch.exp(torch.where(pos, -z, z)) # $e^{-|z|}$, in (0, 1]
     return torch.where(pos, 1 / (1 + e), e / (1 + e))
 
-# %% ../nbs/01_neuron.ipynb #6fa08bd1
+# %% ../nbs/01_neuron.ipynb #cdb9609e
 def sigmoid_grad(z:Tensor, # pre-activation, any shape, float32 or float64
                 ) -> Tensor: # $d\sigma/dz = \sigma(z)(1-\sigma(z))$, same shape and dtype as `z`
     "Derivative of `sigmoid` at `z`, computed from the sigmoid: $\\sigma(z)(1-\\sigma(z))$, with $1-\\sigma(z)$ taken as $\\sigma(-z)$."
     return sigmoid(z) * sigmoid(-z)
 
-# %% ../nbs/01_neuron.ipynb #f2239d8b
+# %% ../nbs/01_neuron.ipynb #deab0c44
 def _check_x(x, ndims):
     "Raise a ValueError unless `x` is a floating-point tensor with one of the allowed numbers of dimensions."
     if not isinstance(x, Tensor) or not x.is_floating_point():
@@ -46,7 +46,7 @@ def neuron_forward(x:Tensor, # mean areas: one cell, shape (), or a batch, shape
     z = w * x + b
     return z, sigmoid(z)
 
-# %% ../nbs/01_neuron.ipynb #68b113f4
+# %% ../nbs/01_neuron.ipynb #9500644f
 def _check_xy(x, y):
     "Raise a ValueError naming the shapes unless `x` is a 1-D floating-point batch and `y` has the same shape."
     _check_x(x, (1,))
@@ -65,7 +65,7 @@ def neuron_grads(x:Tensor, # mean areas, shape (n,), floating point
     dJ_dz = sigmoid_grad(z) * dJ_dyhat   # computed once per cell...
     return (x * dJ_dz).sum(), dJ_dz.sum() # ...reused for w (dz/dw = x) and b (dz/db = 1), summed over the cells
 
-# %% ../nbs/01_neuron.ipynb #5735cf39
+# %% ../nbs/01_neuron.ipynb #b13f3e39
 def train_neuron(x:Tensor, # mean areas, shape (n,), floating point
                  y:Tensor, # labels 0/1, shape (n,)
                  w:float=0., # initial weight
