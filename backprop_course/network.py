@@ -8,13 +8,13 @@ Docs: https://backprop-course.github.io/backprop_course/boston_multilayer.html.m
 __all__ = ['ACTS', 'rmse', 'standardize', 'identity', 'identity_grad', 'relu', 'relu_grad', 'tanh_grad', 'Layer', 'Network',
            'fit_network', 'dead_units']
 
-# %% ../nbs/04_boston_multilayer.ipynb #460c028e
+# %% ../nbs/04_boston_multilayer.ipynb #532c36bf
 import torch
 from torch import Tensor
 from fastprogress.fastprogress import progress_bar
 from .neuron import sigmoid, sigmoid_grad
 
-# %% ../nbs/04_boston_multilayer.ipynb #68e0728b
+# %% ../nbs/04_boston_multilayer.ipynb #6d89e153
 def rmse(pred:Tensor, # predictions, (N, m)
          targ:Tensor, # targets, the same shape as `pred`
         ) -> float: # root of the mean squared difference over all entries
@@ -23,7 +23,7 @@ def rmse(pred:Tensor, # predictions, (N, m)
         raise ValueError(f"rmse: prediction shape {tuple(pred.shape)} and target shape {tuple(targ.shape)} differ")
     return float((pred - targ).pow(2).mean().sqrt())
 
-# %% ../nbs/04_boston_multilayer.ipynb #627f5553
+# %% ../nbs/04_boston_multilayer.ipynb #f393376b
 def standardize(train:Tensor, # training inputs (N, d): the statistics come from these rows only
                 *others:Tensor, # further inputs (M, d) scaled with the training statistics, e.g. the test set
                ) -> tuple: # the scaled `train`, each scaled `other`, then `(mean, std)`, both of shape (d,)
@@ -36,42 +36,42 @@ def standardize(train:Tensor, # training inputs (N, d): the statistics come from
     if (std == 0).any(): raise ValueError(f"standardize: columns {(std == 0).nonzero().flatten().tolist()} are constant in train")
     return (*[(t - mean) / std for t in (train, *others)], (mean, std))
 
-# %% ../nbs/04_boston_multilayer.ipynb #3c9cf817
+# %% ../nbs/04_boston_multilayer.ipynb #7b84150e
 def identity(z:Tensor, # pre-activation
             ) -> Tensor: # `z` itself
     "No activation: the output of a regression layer."
     return z
 
-# %% ../nbs/04_boston_multilayer.ipynb #90a9e282
+# %% ../nbs/04_boston_multilayer.ipynb #04e9c8cb
 def identity_grad(z:Tensor, # pre-activation
                  ) -> Tensor: # ones, shaped like `z`
     "Derivative of `identity`: 1 everywhere."
     return torch.ones_like(z)
 
-# %% ../nbs/04_boston_multilayer.ipynb #0c45a5dc
+# %% ../nbs/04_boston_multilayer.ipynb #95b6d508
 def relu(z:Tensor, # pre-activation
         ) -> Tensor: # max(z, 0)
     "Rectified linear unit."
     return z.clamp_min(0)
 
-# %% ../nbs/04_boston_multilayer.ipynb #60639c85
+# %% ../nbs/04_boston_multilayer.ipynb #8772feb9
 def relu_grad(z:Tensor, # pre-activation
              ) -> Tensor: # 1 where z > 0, else 0 (also at 0, as autograd)
     "Derivative of `relu`."
     return (z > 0).to(z.dtype)
 
-# %% ../nbs/04_boston_multilayer.ipynb #e64228c2
+# %% ../nbs/04_boston_multilayer.ipynb #a58a60bb
 def tanh_grad(z:Tensor, # pre-activation
              ) -> Tensor: # 1 - tanh(z)^2
     "Derivative of `torch.tanh`."
     return 1 - torch.tanh(z) ** 2
 
-# %% ../nbs/04_boston_multilayer.ipynb #e108cd47
+# %% ../nbs/04_boston_multilayer.ipynb #dccc73db
 # activation name -> (function, derivative); `Layer` looks its activation up here, so adding an entry adds an activation
 ACTS = {"identity": (identity, identity_grad), "relu": (relu, relu_grad),
         "sigmoid": (sigmoid, sigmoid_grad), "tanh": (torch.tanh, tanh_grad)}
 
-# %% ../nbs/04_boston_multilayer.ipynb #ad45d88d
+# %% ../nbs/04_boston_multilayer.ipynb #ed8fc353
 class Layer:
     "Fully connected layer `act(x @ w + b)` with `w` (n_in, n_out) and `b` (n_out,); weights come from torch's global generator."
     def __init__(self, n_in:int, # inputs per example (width of the layer below)
@@ -105,7 +105,7 @@ class Layer:
         self.w.g, self.b.g = self.x.T @ delta, delta.sum(0)
         return delta @ self.w.T
 
-# %% ../nbs/04_boston_multilayer.ipynb #bf3af91f
+# %% ../nbs/04_boston_multilayer.ipynb #139fad1a
 class Network:
     "A stack of layers trained on the mean squared error; `backward` runs the delta recursion over the whole batch."
     def __init__(self, *layers): # layers, first to last; each needs n_in, n_out, params, __call__ and backward
@@ -149,7 +149,7 @@ class Network:
         for layer in self.layers:
             for p in layer.params: p -= lr * p.g
 
-# %% ../nbs/04_boston_multilayer.ipynb #1f44ad2b
+# %% ../nbs/04_boston_multilayer.ipynb #a01cb5b7
 def fit_network(net:Network, # network to train in place
                 x:Tensor, # training inputs (N, n_in)
                 y:Tensor, # training targets, exactly (N, n_out)
@@ -165,6 +165,7 @@ def fit_network(net:Network, # network to train in place
             raise ValueError(f"fit_network: {what} data must be (N, {net.n_in}) and (N, {net.n_out}), got {tuple(xs.shape)} and {tuple(ys.shape)}")
     n = len(x)
     bs = n if bs is None else bs
+    if bs < 1: raise ValueError(f"fit_network: bs must be a positive number of rows, got {bs}")
     hist = {"train": [], "valid": []}
     pb = progress_bar(range(epochs)) if progress else range(epochs)
     for epoch in pb:
@@ -180,7 +181,7 @@ def fit_network(net:Network, # network to train in place
         if progress: pb.comment = f"train RMSE {hist['train'][-1] ** 0.5:.2f}" + (f", valid RMSE {hist['valid'][-1] ** 0.5:.2f}" if valid is not None else "")
     return hist
 
-# %% ../nbs/04_boston_multilayer.ipynb #a2479956
+# %% ../nbs/04_boston_multilayer.ipynb #287c484c
 def dead_units(net:Network, # network to inspect
                x:Tensor, # inputs to run through it, e.g. the whole training set
               ) -> list: # for each ReLU layer, how many of its units are 0 on every row of `x`
