@@ -1,0 +1,44 @@
+#!/usr/bin/env python
+"""Benchmark lesson 03's hand-written backward pass against autograd from the command line.
+
+Times forward + backward of the 784-50-1 MNIST net (`backprop_course.mlp.forward_and_backward`)
+against the same forward pass followed by `loss.backward()`, on seeded synthetic data of full
+MNIST size (50,000 x 784; the full MNIST file is not needed: the cost depends only on the shapes).
+The two run alternately and the medians are compared; peak memory comes from PyTorch's profiler
+(see `backprop_course.mlp.peak_memory`).
+
+    .venv/bin/python tools/bench_mlp.py                 # all threads, 15 repeats
+    .venv/bin/python tools/bench_mlp.py --threads 1 --check
+
+With --check the exit status is 1 when the time ratio exceeds --max-ratio or the hand-written
+version's peak memory exceeds autograd's.
+"""
+import argparse, sys
+import torch
+from backprop_course.mlp import benchmark_backward
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=50_000, help="rows of the synthetic input (default: 50,000, full MNIST)")
+    p.add_argument("--hidden", type=int, default=50, help="hidden units (default: 50)")
+    p.add_argument("--repeats", type=int, default=15, help="timed runs of each version (default: 15)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the data and weights (default: 0)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: PyTorch's default)")
+    p.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    p.add_argument("--max-ratio", type=float, default=1.05, help="time target for --check (default: 1.05)")
+    args = p.parse_args(argv)
+    if args.threads: torch.set_num_threads(args.threads)
+    r = benchmark_backward(n=args.n, n_hidden=args.hidden, repeats=args.repeats, seed=args.seed)
+    print(f"forward + backward, 784-{args.hidden}-1, {args.n:,} x 784 float32, {torch.get_num_threads()} thread(s), "
+          f"torch {torch.__version__}, median of {args.repeats}:")
+    print(f"  hand-written backward : {r['hand_s']*1e3:8.1f} ms   peak {r['hand_peak_bytes']/1e6:7.1f} MB")
+    print(f"  loss.backward()       : {r['autograd_s']*1e3:8.1f} ms   peak {r['autograd_peak_bytes']/1e6:7.1f} MB")
+    print(f"  hand / autograd       : time {r['time_ratio']:.3f} (target <= {args.max_ratio}), peak memory {r['peak_ratio']:.3f} (target <= 1)")
+    ok = r["time_ratio"] <= args.max_ratio and r["peak_ratio"] <= 1
+    if args.check and not ok:
+        print("FAIL: a target was missed", file=sys.stderr)
+        return 1
+    return 0
+
+if __name__ == "__main__":
+    sys.exit(main())
