@@ -10,7 +10,7 @@ __all__ = ['lin', 'relu', 'init_params', 'mse', 'mse_grad', 'relu_grad', 'lin_gr
            'accuracy', 'index_accuracy', 'History', 'fit', 'logsumexp', 'log_softmax', 'cross_entropy',
            'cross_entropy_grad', 'CrossEntropy', 'benchmark_backward']
 
-# %% ../nbs/03_mnist_backprop.ipynb #c1ff3ed5
+# %% ../nbs/03_mnist_backprop.ipynb #0a2bacc9
 import math, os, sys, time, statistics
 from contextlib import contextmanager
 from typing import Callable, NamedTuple
@@ -20,7 +20,7 @@ from torch import Tensor
 from torch.profiler import profile, ProfilerActivity
 from fastprogress.fastprogress import master_bar, progress_bar
 
-# %% ../nbs/03_mnist_backprop.ipynb #fb543ac5
+# %% ../nbs/03_mnist_backprop.ipynb #3539a4c4
 def lin(x:Tensor, # inputs, (N, n_in)
         w:Tensor, # weights, (n_in, n_out)
         b:Tensor, # bias, (n_out,)
@@ -28,13 +28,13 @@ def lin(x:Tensor, # inputs, (N, n_in)
     "A linear layer: `x @ w + b`."
     return x @ w + b
 
-# %% ../nbs/03_mnist_backprop.ipynb #e675bd25
+# %% ../nbs/03_mnist_backprop.ipynb #912364ba
 def relu(x:Tensor, # any tensor
         ) -> Tensor: # max(x, 0), a new tensor of the same shape
     "Rectified linear unit: negative entries become 0."
     return x.clamp_min(0.)
 
-# %% ../nbs/03_mnist_backprop.ipynb #c3104594
+# %% ../nbs/03_mnist_backprop.ipynb #1b6a5476
 def init_params(sizes:list, # layer widths, e.g. [784, 50, 1]
                 seed:int=0, # seed of the weights' random generator
                 dtype:torch.dtype=torch.float32, # dtype of the parameters
@@ -47,7 +47,7 @@ def init_params(sizes:list, # layer widths, e.g. [784, 50, 1]
         params += [torch.randn(n_in, n_out, generator=gen, dtype=dtype) * math.sqrt(gain / n_in), torch.zeros(n_out, dtype=dtype)]
     return params
 
-# %% ../nbs/03_mnist_backprop.ipynb #7ea0ec14
+# %% ../nbs/03_mnist_backprop.ipynb #72a4d4e1
 def _check_mse_shapes(output:Tensor, targ:Tensor):
     "Raise a ValueError naming both shapes unless `output` is (N, 1) and `targ` is (N,)."
     if output.ndim != 2 or output.shape[1] != 1 or targ.ndim != 1 or targ.shape[0] != output.shape[0]:
@@ -61,7 +61,7 @@ def mse(output:Tensor, # predictions, (N, 1)
     _check_mse_shapes(output, targ)
     return (output[:, 0] - targ).pow(2).mean()
 
-# %% ../nbs/03_mnist_backprop.ipynb #335af94a
+# %% ../nbs/03_mnist_backprop.ipynb #70759508
 def mse_grad(inp:Tensor, # predictions, (N, 1): receives `inp.g`
              targ:Tensor, # targets, (N,)
             ):
@@ -69,7 +69,7 @@ def mse_grad(inp:Tensor, # predictions, (N, 1): receives `inp.g`
     _check_mse_shapes(inp, targ)
     inp.g = (2. / inp.shape[0]) * (inp[:, 0] - targ).unsqueeze(-1)
 
-# %% ../nbs/03_mnist_backprop.ipynb #40461eb1
+# %% ../nbs/03_mnist_backprop.ipynb #8f2bb83e
 def _upstream(out:Tensor, shape:tuple, fn:str) -> Tensor:
     "`out.g`, after checking it exists and has `shape`."
     g = getattr(out, "g", None)
@@ -83,7 +83,7 @@ def relu_grad(inp:Tensor, # input of the ReLU: receives `inp.g`
     "Backward of `relu`: `inp.g` = `out.g` where `inp` > 0, else 0."
     inp.g = torch.where(inp > 0, _upstream(out, inp.shape, "relu_grad"), 0.)
 
-# %% ../nbs/03_mnist_backprop.ipynb #04df7273
+# %% ../nbs/03_mnist_backprop.ipynb #f0a407b6
 def lin_grad(inp:Tensor, # input of the layer, (N, n_in): receives `inp.g` if `input_grad`
              out:Tensor, # output of the layer, carrying the upstream gradient `out.g`, (N, n_out)
              w:Tensor, # weights, (n_in, n_out): receives `w.g`
@@ -99,7 +99,7 @@ def lin_grad(inp:Tensor, # input of the layer, (N, n_in): receives `inp.g` if `i
     w.g = inp.t() @ g
     b.g = g.sum(0)
 
-# %% ../nbs/03_mnist_backprop.ipynb #fa3392bd
+# %% ../nbs/03_mnist_backprop.ipynb #8454a451
 def relu_(x:Tensor, # pre-activations, overwritten
          ) -> Tensor: # `x` itself, now holding max(x, 0)
     "In-place `relu`: overwrite `x` with max(x, 0) and return it."
@@ -110,7 +110,7 @@ def relu_grad_(x:Tensor, # output of `relu_` (so x > 0 exactly where its input w
     "In-place `relu_grad` for `relu_`: turn `x.g` from the gradient w.r.t. the ReLU's output into the gradient w.r.t. its input by zeroing it where `x` is 0."
     _upstream(x, x.shape, "relu_grad_").masked_fill_(x <= 0, 0.)
 
-# %% ../nbs/03_mnist_backprop.ipynb #7d666760
+# %% ../nbs/03_mnist_backprop.ipynb #389e0f94
 def forward_and_backward(inp:Tensor, # inputs, (N, 784)
                          targ:Tensor, # targets, (N,)
                          w1:Tensor, b1:Tensor, # first layer, (784, nh) and (nh,): receive `.g`
@@ -128,7 +128,7 @@ def forward_and_backward(inp:Tensor, # inputs, (N, 784)
     lin_grad(inp, h, w1, b1, input_grad)
     return loss
 
-# %% ../nbs/03_mnist_backprop.ipynb #187166e6
+# %% ../nbs/03_mnist_backprop.ipynb #07c06c3b
 def median_time(f:Callable[[], object], # the code to time, called with no arguments
                 repeats:int=5, # timed runs
                 warmup:int=1, # untimed runs first
@@ -162,7 +162,7 @@ def peak_memory(f:Callable[[], object], # the code to measure, called with no ar
         held += e.nbytes(); peak = max(peak, held)
     return peak
 
-# %% ../nbs/03_mnist_backprop.ipynb #203ef0c8
+# %% ../nbs/03_mnist_backprop.ipynb #2b2bdf4f
 class Model:
     "Layers followed by a loss: calling it runs the forward pass and returns the loss, `backward()` runs the backward passes right to left."
     def __init__(self,
@@ -183,7 +183,7 @@ class Model:
         "The weights and biases of the layers that have them."
         return [p for layer in self.layers if hasattr(layer, "w") for p in (layer.w, layer.b)]
 
-# %% ../nbs/03_mnist_backprop.ipynb #fbc89923
+# %% ../nbs/03_mnist_backprop.ipynb #a90541d4
 class Module:
     "Base layer: `__call__` stores the arguments and output of `forward`; `backward()` passes them to `bwd`."
     def __call__(self, *args):
@@ -194,7 +194,7 @@ class Module:
     def backward(self): self.bwd(self.out, *self.args)
     def bwd(self, out, *args): raise NotImplementedError(f"{type(self).__name__} must define bwd")
 
-# %% ../nbs/03_mnist_backprop.ipynb #2e824685
+# %% ../nbs/03_mnist_backprop.ipynb #045dbc41
 class Lin(Module):
     "Linear layer `x @ w + b` with a hand-written backward pass."
     def __init__(self,
@@ -216,7 +216,7 @@ class Mse(Module):
     def forward(self, inp, targ): return mse(inp, targ)
     def bwd(self, out, inp, targ): mse_grad(inp, targ)
 
-# %% ../nbs/03_mnist_backprop.ipynb #3f91b951
+# %% ../nbs/03_mnist_backprop.ipynb #9e4450dd
 def mlp(sizes:list, # layer widths, e.g. [784, 50, 10]
         loss, # the loss layer, a `Module` such as `Mse()`
         seed:int=0, # seed of `init_params`
@@ -229,7 +229,7 @@ def mlp(sizes:list, # layer widths, e.g. [784, 50, 10]
         layers += [Lin(ps[i], ps[i + 1], input_grad=i > 0), Relu()]
     return Model(layers[:-1], loss)
 
-# %% ../nbs/03_mnist_backprop.ipynb #9db7fd0d
+# %% ../nbs/03_mnist_backprop.ipynb #9278dd38
 def accuracy(preds:Tensor, # scores, (N, n_classes)
              targ:Tensor, # class indices, (N,)
             ) -> float:
@@ -243,7 +243,7 @@ def index_accuracy(preds:Tensor, # the class index predicted as a number, (N, 1)
     "Accuracy of a model that regresses the class index: round to the nearest class."
     return (preds[:, 0].round().clamp(0, n_classes - 1) == targ).float().mean().item()
 
-# %% ../nbs/03_mnist_backprop.ipynb #98b59d78
+# %% ../nbs/03_mnist_backprop.ipynb #512996e1
 class History(NamedTuple):
     "What `fit` returns."
     epochs: pd.DataFrame # one row per epoch: epoch, train_loss, valid_loss, valid_acc, seconds
@@ -282,7 +282,7 @@ def fit(model, # `model(x, targ) -> loss` setting `model.preds`; `model.backward
         mb.write([str(epoch)] + [f"{v:.4f}" for v in rows[-1].values()][1:], table=True)
     return History(pd.DataFrame(rows), batch_loss)
 
-# %% ../nbs/03_mnist_backprop.ipynb #8d614500
+# %% ../nbs/03_mnist_backprop.ipynb #034c5e4c
 def logsumexp(x:Tensor, # scores, (..., c)
              ) -> Tensor: # log of the sum of exp over the last dimension, (..., 1)
     "`log(sum(exp(x)))` over the last dimension, computed as `a + log(sum(exp(x - a)))` with `a = max(x)` so that nothing overflows."
@@ -294,7 +294,7 @@ def log_softmax(x:Tensor, # scores (logits), (..., c)
     "Numerically stable `log(softmax(x))` over the last dimension: `x - logsumexp(x)`."
     return x - logsumexp(x)
 
-# %% ../nbs/03_mnist_backprop.ipynb #31dd97d9
+# %% ../nbs/03_mnist_backprop.ipynb #6a674850
 def _check_ce_shapes(logits:Tensor, targ:Tensor):
     "Raise a ValueError unless `logits` is (N, c) and `targ` holds N class indices in 0 .. c-1."
     if logits.ndim != 2 or targ.ndim != 1 or targ.shape[0] != logits.shape[0]:
@@ -319,13 +319,13 @@ def cross_entropy_grad(inp:Tensor, # logits, (N, c): receives `inp.g`
     g[torch.arange(len(targ)), targ] -= 1
     inp.g = g / len(targ)
 
-# %% ../nbs/03_mnist_backprop.ipynb #8e209346
+# %% ../nbs/03_mnist_backprop.ipynb #0e2e2001
 class CrossEntropy(Module):
     "Cross-entropy of (N, c) logits against (N,) class indices, with a hand-written backward pass."
     def forward(self, inp, targ): return cross_entropy(inp, targ)
     def bwd(self, out, inp, targ): cross_entropy_grad(inp, targ)
 
-# %% ../nbs/03_mnist_backprop.ipynb #3318d9e0
+# %% ../nbs/03_mnist_backprop.ipynb #1d9c20df
 def benchmark_backward(n:int=50_000, # examples (rows of the synthetic input)
                        n_in:int=784, # inputs per example
                        n_hidden:int=50, # hidden units
