@@ -26,7 +26,6 @@ myst_enable_extensions = ['dollarmath', 'amsmath', 'attrs_inline', 'attrs_block'
 myst_heading_anchors = 3      # `page.ipynb#a-heading` links between lessons
 
 exclude_patterns = ['_site.json']
-templates_path = [str(HERE / '_templates')]
 html_static_path = [str(HERE / '_static')]
 html_css_files = ['course.css']
 html_js_files = ['course.js']

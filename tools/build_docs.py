@@ -2,10 +2,11 @@
 
 nbdev's own renderer is Quarto, which cannot be installed here, so the site is built with Sphinx:
 
-1. nbdev processes `nbs/*.ipynb` into `_proc/` (what `nbdev-proc-nbs` does: show_doc cells executed and
-   rendered, `#| hide` / `#| export` cells dropped, a Quarto front-matter raw cell added). We call its
-   `proc_nbs` function directly: the CLI also tries to install Quarto, writes `_quarto.yml`/`nbdev.yml`/
-   `sidebar.yml` into `nbs/` and rewrites `backprop_course/_modidx.py`, none of which a docs build should do.
+1. nbdev processes `nbs/*.ipynb` into `_proc/` (what `nbdev-proc-nbs` does: `#| hide` / `#| export` cells
+   dropped, show_doc cells marked `#| echo: false` / `#| output: asis`, names linked, a Quarto front-matter raw
+   cell added). We call its `proc_nbs` function directly: the CLI also tries to install Quarto, writes
+   `_quarto.yml`/`nbdev.yml`/`sidebar.yml` into `nbs/` and rewrites `backprop_course/_modidx.py`, none of which
+   a docs build should do. See `run_nbdev_proc` for the one processing step left out.
 2. Each processed notebook is translated into a Sphinx source tree (`_proc/.sphinx/src/`): the front matter
    becomes a title, the Quarto cell options left in the code (`#| echo: false`, `#| output: asis`, ...) become
    MyST-NB cell tags, show_doc output gets anchors and links to/from the API reference, nbdev's absolute doc
@@ -31,6 +32,7 @@ CELL_KEYS = {'code': {'id', 'cell_type', 'metadata', 'source', 'outputs', 'execu
              'markdown': {'id', 'cell_type', 'metadata', 'source', 'attachments'},
              'raw': {'id', 'cell_type', 'metadata', 'source', 'attachments'}}
 LESSON_RE = re.compile(r'^\d+_.*\.ipynb$')
+RESERVED = {'index', 'api', 'search', 'genindex'}      # page names the site itself uses
 
 def project_info():
     "Settings the site needs, from pyproject.toml."
@@ -102,12 +104,12 @@ def md_text(output):
     md = output.get('data', {}).get('text/markdown')
     return None if md is None else (''.join(md) if isinstance(md, list) else md)
 
-_sd_re = re.compile(r'\A\s*(?:---\s*\n)?\s*(?:\[source\]\((?P<src>[^)\s]+)\)(?:\{[^}\n]*\})?\s*\n)?\s*'
+_sd_re = re.compile(r'\A\s*---\s*\n\s*(?:\[source\]\((?P<src>[^)\s]+)\)(?:\{[^}\n]*\})?\s*\n)?\s*'
                     r'(?P<hashes>#{2,6})\s+(?P<name>[^\n]+?)\s*\n(?P<body>.*)\Z', re.S)
 def parse_show_doc(md):
     "Split nbdev's show_doc markdown into (name, source url, body), or None if `md` is not show_doc output."
     m = _sd_re.match(md)
-    if not m or not md.lstrip().startswith(('---', '[source]', '#')): return None
+    if not m or '```python' not in m.group('body'): return None
     return m.group('name').strip(), m.group('src'), m.group('body').strip('\n')
 
 def md_escape(s): return re.sub(r'([\\`*_\[\]<>#])', r'\\\1', s)
@@ -150,6 +152,7 @@ class Site:
                     try: fm = yaml.safe_load(src.strip('-\n')) or {}
                     except yaml.YAMLError: fm = {}
             doc = 'index' if name == 'index.ipynb' else Path(fm.get('output-file') or nbpath2html(Path(name)).name).stem
+            if name != 'index.ipynb' and doc in RESERVED: doc = Path(name).stem
             title = str(fm.get('title') or name)
             self.pages[name] = dict(nb=nb, fm=fm, doc=doc, title=title, description=fm.get('description'), source=name)
         docs = [p['doc'] for p in self.pages.values()]
@@ -191,7 +194,8 @@ class Site:
 
     # -- exported API, from the package source (no import needed)
     def exported(self):
-        "[(module, doc, module description, [(name, kind, source line)])] in lesson order."
+        """[(module, lesson page, module description, [(name, kind)], notebook)] in lesson order, from each
+        module's `__all__`; kind is 'function', 'class', the source of an assignment, or None."""
         lib = ROOT/self.info['lib']
         mods = []
         for py in sorted(lib.glob('*.py')):
@@ -226,11 +230,11 @@ class Site:
         return None, None
 
     def class_methods(self, name):
-        "show_doc entries of the methods of class `name`: [(qualified name, entry)], first page that shows each."
+        "show_doc entries of the methods of class `name`: [(qualified name, page, entry)], first page showing each."
         res = {}
         for (d, nm), sd in self.show_docs.items():
-            if nm.startswith(name + '.'): res.setdefault(nm, sd)
-        return list(res.items())
+            if nm.startswith(name + '.'): res.setdefault(nm, (nm, d, sd))
+        return list(res.values())
 
     # -- links
     def rewrite_links(self, md):
@@ -364,7 +368,7 @@ class Site:
                     lesson = self.page_by_doc(sd_doc)
                     links = [f"explained in [{lesson['title']}](#{sd['label']})"]
                     md.append(self.show_doc_md(name, sd['src'], sd['body'], 3, label, links))
-                    for nm, s in (self.class_methods(name) if kind == 'class' else []):
+                    for nm, _, s in (self.class_methods(name) if kind == 'class' else []):
                         md.append(self.show_doc_md(nm, s['src'], s['body'], 4, self.api_labels[(mod, nm)], [f"[in the lesson](#{s['label']})"]))
                 else:
                     code = kind if kind not in (None, 'function', 'class') else name
@@ -387,9 +391,8 @@ class Site:
                 self.api_labels[(mod, name)] = label = self.new_label(f'apiref-{mod.split(".")[-1]}-{name}')
                 sd_doc, sd = self.find_show_doc(name, page['doc'] if page else None)
                 if sd: self.api_links[(sd_doc, name)] = label
-                for nm, s in (self.class_methods(name) if kind == 'class' else []):
-                    self.api_labels[(mod, nm)] = self.api_links[(next(d for (d, n), v in self.show_docs.items() if v is s), nm)] = \
-                        self.new_label(f'apiref-{mod.split(".")[-1]}-{nm}')
+                for nm, d, _ in (self.class_methods(name) if kind == 'class' else []):
+                    self.api_labels[(mod, nm)] = self.api_links[(d, nm)] = self.new_label(f'apiref-{mod.split(".")[-1]}-{nm}')
         self.translate(self.pages['index.ipynb'], lesson=False)
         for p in self.lessons:
             if p.name in self.pages: self.translate(self.pages[p.name], lesson=True)
