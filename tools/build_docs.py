@@ -313,6 +313,7 @@ class Site:
             out_opt = opts.get('output', True)
             if out_opt != 'asis' and not as_bool(out_opt): tags.append('remove-output')
             if str(opts.get('code-fold', 'false')).lower() == 'true': tags.append('hide-input')
+            if not as_bool(opts.get('eval', True)): tags.append('not-run')      # shown as code only; see course.css
             if not as_bool(opts.get('warning', True)):
                 cell.outputs = [o for o in cell.outputs if not (o.output_type == 'stream' and o.name == 'stderr')]
             outputs = []
