@@ -414,6 +414,8 @@ def sphinx_build():
     r = subprocess.run(cmd, cwd=ROOT)
     if r.returncode: sys.exit(f'sphinx-build failed (warnings are errors), exit code {r.returncode}; _docs/ left as it was')
     (OUT_TMP/'.nojekyll').touch()       # GitHub Pages: serve _static/ and _images/ as they are
+    sources = OUT_TMP/'_sources'         # empty: html_copy_source is off (the real sources are linked instead)
+    if sources.is_dir() and not any(sources.iterdir()): sources.rmdir()
     shutil.rmtree(OUT, ignore_errors=True)
     OUT_TMP.rename(OUT)
 
