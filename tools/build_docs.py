@@ -31,7 +31,7 @@ CONF_DIR = ROOT/'sphinx'
 CELL_KEYS = {'code': {'id', 'cell_type', 'metadata', 'source', 'outputs', 'execution_count'},
              'markdown': {'id', 'cell_type', 'metadata', 'source', 'attachments'},
              'raw': {'id', 'cell_type', 'metadata', 'source', 'attachments'}}
-LESSON_RE = re.compile(r'^\d+_.*\.ipynb$')
+LESSON_RE = re.compile(r'^\d+[a-z]?_.*\.ipynb$')     # 01_neuron, and 00a_notation for pages between lessons
 RESERVED = {'index', 'api', 'search', 'genindex'}      # page names the site itself uses
 
 def project_info():
