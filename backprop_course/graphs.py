@@ -10,12 +10,12 @@ import io, re
 from collections.abc import Mapping
 import matplotlib
 import matplotlib.pyplot as plt
-from matplotlib.font_manager import FontProperties
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-from matplotlib.textpath import TextPath
 
 # %% auto #0
-__all__ = ['graph_layout', 'backward_numbers', 'draw_graph', 'figure_png', 'autograd_graph']
+__all__ = ['graph_layout', 'backward_numbers', 'draw_graph', 'side_by_side', 'figure_png', 'autograd_graph']
 
 # %% ../nbs/00c_graphs.ipynb #d56d9853
 def _norm_text(s):
@@ -103,11 +103,12 @@ _FWD, _BWD, _LINE, _FILL, _EDGEC = '#1a7f37', '#c0392b', '#4d4d4d', '#eef2fa', '
 _PT = dict(name=11, text=10, edge=9, caption=8.5, title=12)   # font sizes in points at full size
 
 def _text_wh(s, size, bold=False):
-    "Width and height in inches of `s` drawn at `size` points (measured without drawing, so it is deterministic)."
+    "Width and height in inches of `s` drawn at `size` points, measured by matplotlib's own renderer."
     if not s: return 0., 0.
-    prop = FontProperties(family='DejaVu Sans', size=size, weight='bold' if bold else 'normal')
-    ext = TextPath((0, 0), s, prop=prop).get_extents()
-    return ext.width / 72, max(ext.height, 0.75 * size) / 72
+    fig = Figure(dpi=72)
+    t = fig.text(0, 0, s, fontsize=size, weight='bold' if bold else 'normal')
+    bb = t.get_window_extent(FigureCanvasAgg(fig).get_renderer())
+    return bb.width / 72, bb.height / 72
 
 def _arc_rads(edges):
     "Curvature of each edge: edges sharing (src, dst) fan out into distinct arcs, the first one on top."
@@ -137,82 +138,116 @@ def _caption(has_text, has_edge_text):
     "The colour key written under the graph."
     lines = []
     if has_text: lines.append((_FWD, 'green, in the boxes: forward values (or shapes)'))
-    if has_edge_text: lines.append((_BWD, 'red, on the arrows: backward values, numbered in backward order (1) = nearest the output'))
+    if has_edge_text: lines.append((_BWD, 'red, on the arrows: backward values, numbered in the order backpropagation computes them, (1) nearest the output'))
     return lines
 
-# %% ../nbs/00c_graphs.ipynb #76a4e12c
-def draw_graph(nodes:dict, # node name -> text shown under it: a forward value such as '1.50' or a shape '(N, 50)'
-               edges:list, # (src, dst) or (src, dst, text); text is a backward value or local derivative
-               *,
-               title:str=None, # a title drawn above the graph
-               ax=None, # a matplotlib Axes to draw into (e.g. one of two side by side); None makes a new Figure
-              ) -> matplotlib.figure.Figure: # the Figure (already closed in pyplot, so a notebook shows it once)
-    """Draw a computational graph left to right: each node is a rounded box with its name and, under it, its text
-    in green; each edge is an arrow src -> dst, its text in red along the arrow, numbered in backward order.
-    Two edges with the same src and dst (a value used twice) are drawn as two distinct arcs."""
+# %% ../nbs/00c_graphs.ipynb #bed97175
+def _plan(nodes, edges, title=None):
+    "Everything `draw_graph` draws, with positions and sizes in inches at full scale."
     es = _check_graph(nodes, edges)
     col, row = graph_layout(nodes, es)
     nums = backward_numbers(nodes, es)
     etext = [None if t is None else f'({k}) {_norm_text(t)}' for (_, _, t), k in zip(es, nums)]
     ntext = {n: _norm_text(t) for n, t in nodes.items()}
-    has_text = any(ntext.values())
-    # sizes in inches at full scale
-    bw = max(max(_text_wh(_norm_text(n), _PT['name'], True)[0], _text_wh(t, _PT['text'])[0]) for n, t in ntext.items()) + 0.35
-    bw = max(bw, 0.7)
-    bh = 0.62 if has_text else 0.4
+    bw = max(0.7, max(max(_text_wh(_norm_text(n), _PT['name'], True)[0], _text_wh(t, _PT['text'])[0])
+                      for n, t in ntext.items()) + 0.35)
+    bh = 0.62 if any(ntext.values()) else 0.4
     ew = [_text_wh(t, _PT['edge']) if t else (0., 0.) for t in etext]
-    eh = max((h for _, h in ew), default=0.)
-    gap = max(0.85, max((w for w, _ in ew), default=0.) + 0.4)
-    px, py = bw + gap, bh + (0.55 if eh else 0.35)
+    gap = max(0.85 if any(etext) else 0.6, max(w for w, _ in ew) + 0.4)
+    px, py = bw + gap, bh + (0.55 if any(etext) else 0.35)
     nrows = {}
     for n in nodes: nrows[col[n]] = max(nrows.get(col[n], 0), row[n] + 1)
     pos = {n: (col[n] * px + bw / 2, ((nrows[col[n]] - 1) / 2 - row[n]) * py) for n in nodes}
     rads = _arc_rads(es)
     geo = [_edge_geometry(pos[s], pos[d], r, *wh) for (s, d, _), r, wh in zip(es, rads, ew)]
-    # extent of everything we draw
     pts = [(x + a * bw / 2, y + b * bh / 2) for x, y in pos.values() for a in (-1, 1) for b in (-1, 1)]
-    for (s, d, t), g in zip(es, geo): pts += [g[3]] + (g[4] if t else [])
+    for t, g in zip(etext, geo): pts += [g[3]] + (g[4] if t else [])
     x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
     y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
-    cap = _caption(has_text, any(etext))
-    lh = _PT['caption'] * 1.45 / 72
-    capw = max((_text_wh(c, _PT['caption'])[0] for _, c in cap), default=0.)
-    x1 = max(x1, x0 + capw)
+    cap, lh = _caption(any(ntext.values()), any(etext)), _PT['caption'] * 1.45 / 72
+    x1 = max([x1] + [x0 + _text_wh(c, _PT['caption'])[0] for _, c in cap])
     y0 -= 0.15 + lh * len(cap)
-    if title: y1 += 0.2 + _text_wh(title, _PT['title'], True)[1]
+    if title:
+        x1 = max(x1, x0 + _text_wh(title, _PT['title'], True)[0])
+        y1 += 0.2 + _text_wh(title, _PT['title'], True)[1]
     m = 0.15
-    x0, x1, y0, y1 = x0 - m, x1 + m, y0 - m, y1 + m
-    W, H = x1 - x0, y1 - y0
-    if ax is None:
-        fig = plt.figure(figsize=(W, H))
-        ax = fig.add_axes((0, 0, 1, 1))
-        plt.close(fig)
-    fig = ax.figure
+    return dict(edges=es, etext=etext, ntext=ntext, bw=bw, bh=bh, pos=pos, rads=rads, geo=geo, cap=cap, lh=lh,
+                title=title, m=m, lim=(x0 - m, x1 + m, y0 - m, y1 + m))
+
+def _size(p):
+    "Width and height in inches of a plan at full scale."
+    x0, x1, y0, y1 = p['lim']
+    return x1 - x0, y1 - y0
+
+# %% ../nbs/00c_graphs.ipynb #37eca575
+def _render(p, ax):
+    "Draw a plan into `ax`, scaling fonts and lines down if the axes is smaller than the plan."
+    fig, (W, H), (x0, x1, y0, y1), m = ax.figure, _size(p), p['lim'], p['m']
     bb = ax.get_position()
-    s = min(1., bb.width * fig.get_figwidth() / W, bb.height * fig.get_figheight() / H) if ax is not None else 1.
+    s = min(1., bb.width * fig.get_figwidth() / W, bb.height * fig.get_figheight() / H)
     ax.set_xlim(x0, x1); ax.set_ylim(y0, y1)
-    ax.set_aspect('equal', adjustable='datalim'); ax.axis('off')
-    boxes = {}
-    for n, (x, y) in pos.items():
-        pad = 0.08
-        b = FancyBboxPatch((x - bw / 2 + pad, y - bh / 2 + pad), bw - 2 * pad, bh - 2 * pad,
-                           boxstyle=f'round,pad={pad}', fc=_FILL, ec=_EDGEC, lw=1.2 * s, zorder=2)
-        ax.add_patch(b); boxes[n] = b
-        dy = 0.12 if ntext[n] else 0.
-        ax.text(x, y + dy, _norm_text(n), ha='center', va='center', fontsize=_PT['name'] * s, weight='bold', zorder=3)
-        if ntext[n]: ax.text(x, y - 0.14, ntext[n], ha='center', va='center', fontsize=_PT['text'] * s, color=_FWD, zorder=3)
-    for (src, dst, _), r, t, g in zip(es, rads, etext, geo):
-        ax.add_patch(FancyArrowPatch(pos[src], pos[dst], connectionstyle=f'arc3,rad={r}', arrowstyle='-|>',
+    ax.set_aspect('equal', adjustable='box'); ax.axis('off')
+    boxes, bw, bh, pad = {}, p['bw'], p['bh'], 0.08
+    for n, (x, y) in p['pos'].items():
+        boxes[n] = ax.add_patch(FancyBboxPatch((x - bw / 2 + pad, y - bh / 2 + pad), bw - 2 * pad, bh - 2 * pad,
+                                boxstyle=f'round,pad={pad}', fc=_FILL, ec=_EDGEC, lw=1.2 * s, zorder=2))
+        t = p['ntext'][n]
+        ax.text(x, y + (0.12 if t else 0.), _norm_text(n), ha='center', va='center', fontsize=_PT['name'] * s,
+                weight='bold', zorder=3)
+        if t: ax.text(x, y - 0.14, t, ha='center', va='center', fontsize=_PT['text'] * s, color=_FWD, zorder=3)
+    for (src, dst, _), r, t, g in zip(p['edges'], p['rads'], p['etext'], p['geo']):
+        ax.add_patch(FancyArrowPatch(p['pos'][src], p['pos'][dst], connectionstyle=f'arc3,rad={r}', arrowstyle='-|>',
                                      mutation_scale=13 * s, lw=1.3 * s, color=_LINE, patchA=boxes[src],
                                      patchB=boxes[dst], shrinkA=1, shrinkB=1, zorder=1))
         if t:
-            anchor, rot, side, _, _ = g
+            anchor, rot, side = g[:3]
             ax.text(*anchor, t, rotation=rot, rotation_mode='anchor', ha='center', va='top' if side > 0 else 'bottom',
                     fontsize=_PT['edge'] * s, color=_BWD, zorder=4,
                     bbox=dict(boxstyle='square,pad=0.05', fc='white', ec='none', alpha=0.85))
-    for i, (c, line) in enumerate(cap):
-        ax.text(x0 + m, y0 + m + lh * (len(cap) - 1 - i), line, ha='left', va='bottom', fontsize=_PT['caption'] * s, color=c)
-    if title: ax.text((x0 + x1) / 2, y1 - m, title, ha='center', va='top', fontsize=_PT['title'] * s, weight='bold')
+    for i, (c, line) in enumerate(p['cap']):
+        ax.text(x0 + m, y0 + m + p['lh'] * (len(p['cap']) - 1 - i), line, ha='left', va='bottom',
+                fontsize=_PT['caption'] * s, color=c)
+    if p['title']:
+        ax.text((x0 + x1) / 2, y1 - m, p['title'], ha='center', va='top', fontsize=_PT['title'] * s, weight='bold')
+
+# %% ../nbs/00c_graphs.ipynb #76a4e12c
+def _new_figure(w, h):
+    "A figure of w x h inches, closed in pyplot (so a notebook shows the returned Figure once, not twice)."
+    fig = plt.figure(figsize=(w, h))
+    plt.close(fig)
+    return fig
+
+def draw_graph(nodes:dict, # node name -> text shown under it: a forward value such as '1.50' or a shape '(N, 50)'
+               edges:list, # (src, dst) or (src, dst, text); text is a backward value or local derivative
+               *,
+               title:str=None, # a title drawn above the graph
+               ax=None, # a matplotlib Axes to draw into (e.g. one of two side by side); None makes a new Figure
+              ) -> matplotlib.figure.Figure: # the Figure, closed in pyplot so a notebook shows it once
+    """Draw a computational graph left to right: each node is a rounded box with its name and, under it, its text
+    in green; each edge is an arrow src -> dst with its text in red along it, numbered in backward order.
+    Two edges with the same src and dst (a value used twice) are drawn as two distinct arcs. Names and texts may
+    use matplotlib mathtext between dollar signs; the curly 𝓛 is drawn as `$\\mathcal{L}$`."""
+    p = _plan(nodes, edges, title)
+    if ax is None: ax = _new_figure(*_size(p)).add_axes((0, 0, 1, 1))
+    _render(p, ax)
+    return ax.figure
+
+def side_by_side(*graphs, # (nodes, edges) or (nodes, edges, title) tuples, e.g. yours and `autograd_graph(loss)`
+                ) -> matplotlib.figure.Figure: # one Figure, each graph at full size, left to right
+    """Draw several graphs next to each other, tops aligned, each in an axes as large as it needs, so no text is
+    shrunk (with `draw_graph(..., ax=)` into equal subplots a wide graph gets small text)."""
+    if not graphs: raise ValueError("side_by_side needs at least one (nodes, edges) or (nodes, edges, title) tuple")
+    plans = []
+    for i, g in enumerate(graphs):
+        if not isinstance(g, tuple) or len(g) not in (2, 3):
+            raise ValueError(f"graph {i} must be a (nodes, edges) or (nodes, edges, title) tuple, got {type(g).__name__}")
+        plans.append(_plan(*g))
+    sizes, gap = [_size(p) for p in plans], 0.3
+    W, H = sum(w for w, _ in sizes) + gap * (len(plans) - 1), max(h for _, h in sizes)
+    fig, x = _new_figure(W, H), 0.
+    for p, (w, h) in zip(plans, sizes):
+        _render(p, fig.add_axes((x / W, (H - h) / H, w / W, h / H)))   # tops aligned
+        x += w + gap
     return fig
 
 # %% ../nbs/00c_graphs.ipynb #9040a7d6
