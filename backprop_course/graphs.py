@@ -110,35 +110,43 @@ def _text_wh(s, size, bold=False):
     bb = t.get_window_extent(FigureCanvasAgg(fig).get_renderer())
     return bb.width / 72, bb.height / 72
 
-def _arc_rads(edges):
-    "Curvature of each edge: edges sharing (src, dst) fan out into distinct arcs, the first one on top."
-    rads, groups = [], {}
+def _arc_rads(edges, col):
+    """Curvature of each edge: edges sharing (src, dst) fan out into distinct arcs, the first one on top; a single
+    edge that jumps over a column arcs over it instead of running through the boxes in between."""
+    groups = {}
     for i, (s, d, _) in enumerate(edges): groups.setdefault((s, d), []).append(i)
     rads = [0.] * len(edges)
-    for idx in groups.values():
+    for (s, d), idx in groups.items():
         k = len(idx)
-        for j, i in enumerate(idx): rads[i] = 0. if k == 1 else 0.4 * (2 * j / (k - 1) - 1)
+        for j, i in enumerate(idx):
+            rads[i] = 0.4 * (2 * j / (k - 1) - 1) if k > 1 else (-0.3 if col[d] - col[s] > 1 else 0.)
     return rads
 
 # %% ../nbs/00c_graphs.ipynb #ff63fac4
-def _edge_geometry(p0, p1, rad, w, h, side_off=0.05):
-    "Label anchor, rotation (degrees), side (+1 below, -1 above) and corner points of an edge label."
+def _edge_geometry(p0, p1, rad, w, h, box0, box1, side_off=0.05):
+    """Where an edge's label goes: at the middle of the visible part of the arc between the two boxes (sizes
+    `box0`, `box1`), along the arc, below it (side +1) or above it (side -1) for an arc bulging upwards.
+    Returns the anchor, the rotation in degrees, the side, the arc's midpoint and the label's corners."""
     import math
     dx, dy = p1[0] - p0[0], p1[1] - p0[1]
-    ln = math.hypot(dx, dy)
-    u, n = (dx / ln, dy / ln), (dy / ln, -dx / ln)           # along the edge; its "below" normal
-    mid = ((p0[0] + p1[0]) / 2 + 0.5 * rad * dy, (p0[1] + p1[1]) / 2 - 0.5 * rad * dx)   # the arc's midpoint
+    exit_t = lambda bw, bh: min(bw / 2 / abs(dx) if dx else math.inf, bh / 2 / abs(dy) if dy else math.inf)
+    t = (exit_t(*box0) + 1 - exit_t(*box1)) / 2          # middle of the part of the edge outside both boxes
+    c = ((p0[0] + p1[0]) / 2 + rad * dy, (p0[1] + p1[1]) / 2 - rad * dx)     # control point of matplotlib's arc3
+    pt = tuple((1 - t) ** 2 * a + 2 * t * (1 - t) * m + t ** 2 * b for a, m, b in zip(p0, c, p1))
+    tx, ty = (2 * (1 - t) * (m - a) + 2 * t * (b - m) for a, m, b in zip(p0, c, p1))
+    ln = math.hypot(tx, ty)
+    u, n = (tx / ln, ty / ln), (ty / ln, -tx / ln)        # along the arc; its "below" normal
     side = 1 if rad >= 0 else -1
-    anchor = (mid[0] + side * side_off * n[0], mid[1] + side * side_off * n[1])
+    anchor = (pt[0] + side * side_off * n[0], pt[1] + side * side_off * n[1])
     corners = [(anchor[0] + a * u[0] + side * b * n[0], anchor[1] + a * u[1] + side * b * n[1])
                for a in (-w / 2, w / 2) for b in (0, h)]
-    return anchor, math.degrees(math.atan2(dy, dx)), side, mid, corners
+    return anchor, math.degrees(math.atan2(ty, tx)), side, pt, corners
 
 def _caption(has_text, has_edge_text):
     "The colour key written under the graph."
     lines = []
-    if has_text: lines.append((_FWD, 'green, in the boxes: forward values (or shapes)'))
-    if has_edge_text: lines.append((_BWD, 'red, on the arrows: backward values, numbered in the order backpropagation computes them, (1) nearest the output'))
+    if has_text: lines.append((_FWD, 'green, in the boxes: forward values or shapes'))
+    if has_edge_text: lines.append((_BWD, 'red, on the arrows: backward values, numbered in backward order: (1) is nearest the output'))
     return lines
 
 # %% ../nbs/00c_graphs.ipynb #bed97175
@@ -149,18 +157,21 @@ def _plan(nodes, edges, title=None):
     nums = backward_numbers(nodes, es)
     etext = [None if t is None else f'({k}) {_norm_text(t)}' for (_, _, t), k in zip(es, nums)]
     ntext = {n: _norm_text(t) for n, t in nodes.items()}
-    bw = max(0.7, max(max(_text_wh(_norm_text(n), _PT['name'], True)[0], _text_wh(t, _PT['text'])[0])
-                      for n, t in ntext.items()) + 0.35)
+    width = {n: max(_text_wh(_norm_text(n), _PT['name'], True)[0], _text_wh(t, _PT['text'])[0]) + 0.35 for n, t in ntext.items()}
+    ncol = max(col.values()) + 1
+    colw = [max([0.7] + [width[n] for n in nodes if col[n] == c]) for c in range(ncol)]
     bh = 0.62 if any(ntext.values()) else 0.4
     ew = [_text_wh(t, _PT['edge']) if t else (0., 0.) for t in etext]
     gap = max(0.85 if any(etext) else 0.6, max(w for w, _ in ew) + 0.4)
-    px, py = bw + gap, bh + (0.55 if any(etext) else 0.35)
+    py = bh + (0.55 if any(etext) else 0.35)
+    left = [sum(colw[:c]) + c * gap for c in range(ncol)]
     nrows = {}
     for n in nodes: nrows[col[n]] = max(nrows.get(col[n], 0), row[n] + 1)
-    pos = {n: (col[n] * px + bw / 2, ((nrows[col[n]] - 1) / 2 - row[n]) * py) for n in nodes}
-    rads = _arc_rads(es)
-    geo = [_edge_geometry(pos[s], pos[d], r, *wh) for (s, d, _), r, wh in zip(es, rads, ew)]
-    pts = [(x + a * bw / 2, y + b * bh / 2) for x, y in pos.values() for a in (-1, 1) for b in (-1, 1)]
+    pos = {n: (left[col[n]] + colw[col[n]] / 2, ((nrows[col[n]] - 1) / 2 - row[n]) * py) for n in nodes}
+    box = {n: (colw[col[n]], bh) for n in nodes}
+    rads = _arc_rads(es, col)
+    geo = [_edge_geometry(pos[s], pos[d], r, *wh, box[s], box[d]) for (s, d, _), r, wh in zip(es, rads, ew)]
+    pts = [(x + a * box[n][0] / 2, y + b * bh / 2) for n, (x, y) in pos.items() for a in (-1, 1) for b in (-1, 1)]
     for t, g in zip(etext, geo): pts += [g[3]] + (g[4] if t else [])
     x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
     y0, y1 = min(p[1] for p in pts), max(p[1] for p in pts)
@@ -171,7 +182,7 @@ def _plan(nodes, edges, title=None):
         x1 = max(x1, x0 + _text_wh(title, _PT['title'], True)[0])
         y1 += 0.2 + _text_wh(title, _PT['title'], True)[1]
     m = 0.15
-    return dict(edges=es, etext=etext, ntext=ntext, bw=bw, bh=bh, pos=pos, rads=rads, geo=geo, cap=cap, lh=lh,
+    return dict(edges=es, etext=etext, ntext=ntext, box=box, pos=pos, rads=rads, geo=geo, cap=cap, lh=lh,
                 title=title, m=m, lim=(x0 - m, x1 + m, y0 - m, y1 + m))
 
 def _size(p):
@@ -187,8 +198,9 @@ def _render(p, ax):
     s = min(1., bb.width * fig.get_figwidth() / W, bb.height * fig.get_figheight() / H)
     ax.set_xlim(x0, x1); ax.set_ylim(y0, y1)
     ax.set_aspect('equal', adjustable='box'); ax.axis('off')
-    boxes, bw, bh, pad = {}, p['bw'], p['bh'], 0.08
+    boxes, pad = {}, 0.08
     for n, (x, y) in p['pos'].items():
+        bw, bh = p['box'][n]
         boxes[n] = ax.add_patch(FancyBboxPatch((x - bw / 2 + pad, y - bh / 2 + pad), bw - 2 * pad, bh - 2 * pad,
                                 boxstyle=f'round,pad={pad}', fc=_FILL, ec=_EDGEC, lw=1.2 * s, zorder=2))
         t = p['ntext'][n]
@@ -233,9 +245,11 @@ def draw_graph(nodes:dict, # node name -> text shown under it: a forward value s
     return ax.figure
 
 def side_by_side(*graphs, # (nodes, edges) or (nodes, edges, title) tuples, e.g. yours and `autograd_graph(loss)`
-                ) -> matplotlib.figure.Figure: # one Figure, each graph at full size, left to right
-    """Draw several graphs next to each other, tops aligned, each in an axes as large as it needs, so no text is
-    shrunk (with `draw_graph(..., ax=)` into equal subplots a wide graph gets small text)."""
+                 max_width:float=12., # inches; if the graphs side by side would be wider, they are stacked instead
+                ) -> matplotlib.figure.Figure: # one Figure with every graph at full size
+    """Draw several graphs next to each other (tops aligned), or one above the other (left aligned) when side by
+    side they would be wider than `max_width` inches, which a notebook would shrink. Each graph gets an axes as
+    large as it needs, so no text is shrunk (`draw_graph(..., ax=)` into equal subplots shrinks a wide graph)."""
     if not graphs: raise ValueError("side_by_side needs at least one (nodes, edges) or (nodes, edges, title) tuple")
     plans = []
     for i, g in enumerate(graphs):
@@ -243,11 +257,14 @@ def side_by_side(*graphs, # (nodes, edges) or (nodes, edges, title) tuples, e.g.
             raise ValueError(f"graph {i} must be a (nodes, edges) or (nodes, edges, title) tuple, got {type(g).__name__}")
         plans.append(_plan(*g))
     sizes, gap = [_size(p) for p in plans], 0.3
-    W, H = sum(w for w, _ in sizes) + gap * (len(plans) - 1), max(h for _, h in sizes)
-    fig, x = _new_figure(W, H), 0.
+    stack = sum(w for w, _ in sizes) + gap * (len(plans) - 1) > max_width
+    if stack: W, H = max(w for w, _ in sizes), sum(h for _, h in sizes) + gap * (len(plans) - 1)
+    else: W, H = sum(w for w, _ in sizes) + gap * (len(plans) - 1), max(h for _, h in sizes)
+    fig, at = _new_figure(W, H), 0.
     for p, (w, h) in zip(plans, sizes):
-        _render(p, fig.add_axes((x / W, (H - h) / H, w / W, h / H)))   # tops aligned
-        x += w + gap
+        if stack: rect = (0, (H - at - h) / H, w / W, h / H); at += h + gap
+        else: rect = (at / W, (H - h) / H, w / W, h / H); at += w + gap
+        _render(p, fig.add_axes(rect))
     return fig
 
 # %% ../nbs/00c_graphs.ipynb #9040a7d6
@@ -275,8 +292,13 @@ def _grad_fns(root):
     return order
 
 def _fn_text(fn, root, t):
-    "Shape shown under an op node: the output's shape when it is cheap to know, else ''."
+    """Shape shown under an op node: its output's shape, read from what autograd keeps about the gradient it will
+    receive (a private attribute, so any failure just leaves the text empty), else from a saved result."""
     if fn is root: return _shape_text(t)
+    try:
+        meta = fn._input_metadata
+        if len(meta) == 1: return str(tuple(meta[0].shape))
+    except Exception: pass
     try: return _shape_text(fn._saved_result)
     except Exception: return ''
 
