@@ -16,15 +16,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 from fastprogress.fastprogress import master_bar, progress_bar
-try: from backprop_course.neuron import check_loss, DivergedError      # lesson 01's training guard
-except ImportError:                                                      # temporary stand-in with the same contract, until lesson 01 exports it
-    class DivergedError(RuntimeError): "A training run whose loss is not finite or has grown far beyond its start."
-    def check_loss(loss, step:int, lr:float, first:float, growth:float=100.) -> float:
-        "`float(loss)`, or a DivergedError naming the step and the learning rate."
-        v = float(loss)
-        if not math.isfinite(v) or v > growth * first:
-            raise DivergedError(f"training diverged at step {step} with lr={lr:g}: loss {v:.4g} (first loss {first:.4g})")
-        return v
+from .neuron import check_loss, DivergedError
 
 # %% ../nbs/03_mnist_backprop.ipynb #3539a4c4
 def _shape(t:Tensor) -> tuple: return tuple(t.shape)
@@ -271,12 +263,12 @@ def fit(model, # a `Model` (or anything with loss(X, Y), backward(), parameters(
         for i in (progress_bar(starts, parent=mb) if progress else starts):
             idx = perm[i:i + bs]
             loss = model.loss(X_train[idx], Y_train[idx])
+            if first is None: first = float(loss)
+            batch_loss.append(check_loss(loss, step, lr, first))      # the loss after `step` steps
             model.backward()
             with torch.no_grad():
                 for p, g in zip(model.parameters(), model.grads()): p -= lr * g
             step += 1
-            if first is None: first = float(loss)
-            batch_loss.append(check_loss(loss, step, lr, first))
         with torch.no_grad():
             Z = model.forward(X_valid)
             valid_loss = check_loss(model.loss_block.forward(Z, Y_valid), step, lr, first)   # also after the last step
