@@ -6,7 +6,7 @@ Docs: https://backprop-course.github.io/backprop_course/chain_rule.html.md"""
 
 # %% auto #0
 __all__ = ['default_eps', 'numerical_grad', 'rel_error', 'check_grad', 'GradComparison', 'compare_grads', 'local_derivative',
-           'derivative_eq', 'sym_fn']
+           'sym_fn']
 
 # %% ../nbs/02_chain_rule.ipynb #ee175b53
 from typing import Callable, NamedTuple
@@ -17,13 +17,10 @@ from torch import Tensor
 # %% ../nbs/02_chain_rule.ipynb #f325435f
 _EPS_TOL = {torch.float64: 1e-6, torch.float32: 1e-2}   # check_grad's default tol for the dtype f computes in
 
-def _scalar64(out, where:str) -> float:
-    "The value of `f` as a Python float, without ever passing through float32."
-    if isinstance(out, Tensor):
-        if out.numel() != 1: raise ValueError(f"numerical_grad: f must return a scalar, got shape {tuple(out.shape)}")
-        return float(out.detach().to(torch.float64))
-    v = float(out)   # a Python or NumPy number: already float64 (torch.as_tensor would round it to float32)
-    return v
+def _scalar64(out) -> float:
+    "The value of `f` as a Python float, never rounded through float32 (as torch.as_tensor(a Python float) would)."
+    if isinstance(out, Tensor) and out.numel() != 1: raise ValueError(f"numerical_grad: f must return a scalar, got shape {tuple(out.shape)}")
+    return float(out.detach().double()) if isinstance(out, Tensor) else float(out)
 
 def default_eps(x:Tensor) -> Tensor: # per-element step, float64
     "Step u^(1/3) * max(1, |x_i|) with u the machine epsilon of `x`'s dtype: the central difference's best step, scaled to x."
@@ -39,14 +36,13 @@ def numerical_grad(f:Callable[[Tensor], Tensor], # scalar-valued function of `x`
     if not torch.is_floating_point(x) or x.dtype not in _EPS_TOL:
         raise ValueError(f"numerical_grad: x must be float32 or float64, got {x.dtype}; convert it, e.g. x.double()")
     xc = x.detach().clone(memory_format=torch.contiguous_format)
-    flat = xc.view(-1)
-    steps = default_eps(xc).view(-1) if eps is None else torch.full((flat.numel(),), float(eps), dtype=torch.float64)
-    grad = torch.zeros(flat.numel(), dtype=torch.float64)
+    flat, grad = xc.view(-1), torch.zeros(x.numel(), dtype=torch.float64)
+    steps = default_eps(xc).view(-1) if eps is None else torch.full((x.numel(),), float(eps), dtype=torch.float64)
     with torch.no_grad():
         for i in range(flat.numel()):
             old = flat[i].clone()
-            flat[i] = old + steps[i]; xp = flat[i].item(); f_plus = _scalar64(f(xc), 'f(x + eps)')
-            flat[i] = old - steps[i]; xm = flat[i].item(); f_minus = _scalar64(f(xc), 'f(x - eps)')
+            flat[i] = old + steps[i]; xp = flat[i].item(); f_plus = _scalar64(f(xc))
+            flat[i] = old - steps[i]; xm = flat[i].item(); f_minus = _scalar64(f(xc))
             flat[i] = old
             if xp == xm: raise ValueError(f"numerical_grad: eps={float(steps[i]):.3g} is below the spacing of {x.dtype} "
                                           f"at x[{i}]={old.item():.6g}: x +- eps round to the same number; use eps=None or a larger eps")
@@ -83,8 +79,7 @@ def check_grad(f:Callable[[Tensor], Tensor], # scalar-valued function of `x`
     "Compare `grad` with `numerical_grad(f, x, eps)`; raise an AssertionError locating the worst element if `rel_error > tol`."
     grad = torch.as_tensor(grad).detach()
     if grad.shape != x.shape: raise ValueError(f"check_grad: grad has shape {tuple(grad.shape)} but x has shape {tuple(x.shape)}")
-    num = numerical_grad(f, x, eps)
-    if tol is None: tol = _EPS_TOL[x.dtype]
+    num, tol = numerical_grad(f, x, eps), _EPS_TOL[x.dtype] if tol is None else tol
     err = _rel_errors(grad, num, tiny)
     worst = float(err.max()) if err.numel() else 0.0
     if not worst <= tol:  # `not <=` so that a NaN fails too
@@ -99,12 +94,8 @@ _RTOL = {torch.float64: 1e-10, torch.float32: 1e-4, torch.float16: 1e-2, torch.b
 
 class GradComparison(NamedTuple):
     "One line of a gradient report: is `manual` bit-for-bit equal to `reference`, close to it, and how far apart."
-    name: str # label of the tensor, e.g. 'dL_dW1'
-    exact: bool # every element identical
-    close: bool # every element within atol + rtol * |reference|
-    max_diff: float # largest absolute difference
-    rtol: float = 0. # relative tolerance used
-    atol: float = 0. # absolute tolerance used (rtol times the reference's largest element, unless given)
+    name: str; exact: bool; close: bool; max_diff: float # label, identical?, within tolerance?, largest |difference|
+    rtol: float = 0.; atol: float = 0. # the tolerances used
 
 def compare_grads(name:str, # label printed in the report, e.g. 'dL_dW1'
                   manual:Tensor, # gradient computed by hand
@@ -113,30 +104,25 @@ def compare_grads(name:str, # label printed in the report, e.g. 'dL_dW1'
                   atol:float|None=None, # None: rtol * max|reference|, so the tolerance scales with the reference
                   verbose:bool=True, # print the report line
                  ) -> GradComparison:
-    """Print one report line (exact / close / max diff); raise an AssertionError if shapes differ or any element i has
-    |manual_i - reference_i| > atol + rtol * |reference_i|. Both tolerances are relative to the reference: a tiny
-    reference (1e-9, or 5.6e-27 from a deep chain) gets a tiny tolerance, so -1e-9 for 1e-9 and 0 for 5.6e-27 fail;
-    a reference of exact zeros needs exact zeros unless you pass `atol`. NaN never passes."""
+    """Print a report line; raise an AssertionError if the shapes differ or any element has
+    |manual_i - reference_i| > atol + rtol * |reference_i|. Both terms scale with the reference, so a tiny reference
+    gets a tiny tolerance (a reference of exact zeros needs exact zeros unless you pass `atol`). NaN never passes."""
     if reference is None: raise AssertionError(f"{name}: reference gradient is None (did backward() reach this tensor?)")
     if manual is None: raise AssertionError(f"{name}: manual gradient is None (did you return it?)")
     m, r = torch.as_tensor(manual).detach(), torch.as_tensor(reference).detach()
-    if m.shape != r.shape:
-        raise AssertionError(f"{name}: shapes differ, manual {tuple(m.shape)} vs reference {tuple(r.shape)}")
-    low = m.dtype if _RTOL.get(m.dtype, 1.) >= _RTOL.get(r.dtype, 1.) else r.dtype
-    if rtol is None: rtol = _RTOL.get(low, 1e-4)
+    if m.shape != r.shape: raise AssertionError(f"{name}: shapes differ, manual {tuple(m.shape)} vs reference {tuple(r.shape)}")
+    if rtol is None: rtol = max(_RTOL.get(m.dtype, 1e-4), _RTOL.get(r.dtype, 1e-4))   # the less precise side decides
     m, r = m.double().cpu(), r.double().cpu()
     scale = float(r.abs().max()) if r.numel() else 0.
     if atol is None: atol = rtol * scale
     diff = (m - r).abs()
-    max_diff = float(diff.max()) if m.numel() else 0.0
-    close = bool((diff <= atol + rtol * r.abs()).all())   # False if any NaN
-    res = GradComparison(name, torch.equal(m, r), close, max_diff, rtol, atol)
-    if verbose: print(f"{name:<6} exact: {res.exact!s:<5}  close: {res.close!s:<5} max diff: {max_diff:.1e}  (reference scale {scale:.1e})")
+    max_diff, close = (float(diff.max()) if m.numel() else 0.0), bool((diff <= atol + rtol * r.abs()).all())  # NaN fails
+    if verbose: print(f"{name:<6} exact: {torch.equal(m, r)!s:<5}  close: {close!s:<5} max diff: {max_diff:.1e}  (reference scale {scale:.1e})")
     if not close:
-        i = int(torch.where(diff.isnan(), float('inf'), diff - rtol * r.abs()).reshape(-1).argmax()) if m.numel() else 0
+        i = int(torch.where(diff.isnan(), float('inf'), diff - rtol * r.abs()).reshape(-1).argmax())
         raise AssertionError(f"{name}: not close (rtol={rtol:g}, atol={atol:.3g}): max diff {max_diff:.3g}; at flat index {i} "
                              f"manual {float(m.reshape(-1)[i]):.10g} vs reference {float(r.reshape(-1)[i]):.10g}")
-    return res
+    return GradComparison(name, torch.equal(m, r), close, max_diff, rtol, atol)
 
 # %% ../nbs/02_chain_rule.ipynb #9da990cf
 def local_derivative(expr:sp.Expr, # expression to differentiate
@@ -144,13 +130,6 @@ def local_derivative(expr:sp.Expr, # expression to differentiate
                     ) -> sp.Expr: # simplified derivative d expr / d var
     "Differentiate `expr` with respect to `var` symbolically and simplify the result."
     return sp.simplify(sp.diff(expr, var))
-
-def derivative_eq(expr:sp.Expr, # expression to differentiate
-                  var:sp.Symbol, # variable to differentiate with respect to
-                  lhs:sp.Expr|None=None, # what to show on the left, e.g. `sp.Symbol('L')`; defaults to `expr`
-                 ) -> sp.Eq: # the unevaluated equation d lhs / d var = local_derivative(expr, var)
-    "An equation that displays a derivative next to its simplified value, for the lesson text."
-    return sp.Eq(sp.Derivative(expr if lhs is None else lhs, var), local_derivative(expr, var), evaluate=False)
 
 # %% ../nbs/02_chain_rule.ipynb #bab394dc
 def sym_fn(expr:sp.Expr, # SymPy expression to evaluate numerically
