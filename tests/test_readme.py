@@ -27,3 +27,23 @@ def test_readme_links_resolve():
 def test_nbdev3_layout():
     assert not (ROOT/"settings.ini").exists(), "nbdev 3 keeps its settings in pyproject.toml and refuses settings.ini"
     assert "[tool.nbdev]" in (ROOT/"pyproject.toml").read_text()
+
+COLAB = "https://colab.research.google.com/github/backprop-course/backprop_course/blob/main/nbs/"
+
+def test_readme_lists_every_lesson_with_a_colab_link():
+    readme = (ROOT/"README.md").read_text()
+    for nb in sorted((ROOT/"nbs").glob("[0-9]*.ipynb")):
+        assert f"](nbs/{nb.name})" in readme, f"README's lesson table does not list {nb.name}"
+        assert f"]({COLAB}{nb.name})" in readme, f"README: no Open-in-Colab link for {nb.name}"
+
+def test_readme_gives_the_plain_commands_for_every_system():
+    "Next to `make lab` / `make test`: the venv, the torch pin of the Makefile, the editable install, JupyterLab, the tests."
+    readme = (ROOT/"README.md").read_text()
+    pin = re.search(r"pip install (torch==[\w.]+)", (ROOT/"Makefile").read_text()).group(1)
+    bash = [l.strip() for b in re.findall(r"```bash\n(.*?)```", readme, re.S) for l in b.splitlines()]
+    ps = [l.strip() for b in re.findall(r"```powershell\n(.*?)```", readme, re.S) for l in b.splitlines()]
+    for cmds in (bash, ps):
+        for want in [f"pip install {pin}", 'pip install -e ".[dev]"', "jupyter lab --notebook-dir=nbs"]:
+            assert want in cmds, f"README: `{want}` missing from {cmds}"
+    assert "python3 -m venv .venv" in bash and "py -m venv .venv" in ps and r".venv\Scripts\Activate.ps1" in ps
+    assert "pytest" in bash and any(c.startswith("nbdev-test") for c in bash)

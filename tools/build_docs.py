@@ -273,15 +273,22 @@ class Site:
                 + self.rewrite_links(body) + '\n')
 
     # -- pass 2: write the Sphinx source notebooks
+    def colab_url(self, name):
+        "The notebook opened in Google Colab (its first cell installs the course package there)."
+        i = self.info
+        return f"https://colab.research.google.com/github/{i['repo'].split('github.com/', 1)[-1]}/blob/{i['branch']}/{i['nbs_dir']}/{name}"
+
     def run_note(self, page):
         i = self.info
         src_url = self.nb_source_url(page['source'])
         return (':::{admonition} Run this lesson yourself\n:class: tip run-yourself\n\n'
                 f"This page is the notebook [`{i['nbs_dir']}/{page['source']}`]({src_url}) with its saved outputs. "
-                'To run it, change it and do the exercises on your own machine:\n\n'
+                f"[Open it in Colab]({self.colab_url(page['source'])}) to run it in your browser with nothing to install "
+                '(its first cell installs the course package), or run it, change it and do the exercises on your own machine:\n\n'
                 f"```sh\ngit clone {i['repo']}.git\ncd {i['repo'].rsplit('/', 1)[-1]}\nmake lab\n```\n\n"
                 f"`make lab` sets up the Python environment on its first run and opens JupyterLab in `{i['nbs_dir']}/`; "
-                f"open `{page['source']}` there and run the cells from the top.\n:::")
+                f"open `{page['source']}` there and run the cells from the top. Without `make` (on Windows, say), "
+                f"the [README]({i['repo']}#without-make-and-on-windows) lists the same steps as plain commands.\n:::")
 
     def title_cell(self, page, lesson):
         md = f"# {page['title']}\n"
