@@ -33,8 +33,8 @@ def lin(X:Tensor, # inputs, (N, n_in)
 # %% ../nbs/03_mnist_backprop.ipynb #912364ba
 def relu(Z:Tensor, # pre-activations, any shape
         ) -> Tensor: # A = max(Z, 0), a new tensor of Z's shape
-    "Rectified linear unit: negative entries become 0."
-    return Z.clamp_min(0.)
+    "Rectified linear unit: keep the positive entries, the others become 0."
+    return torch.where(Z > 0, Z, 0.)
 
 # %% ../nbs/03_mnist_backprop.ipynb #1b6a5476
 def init_params(sizes:list, # layer widths [n_0, n_1, ..., n_L], e.g. [784, 50, 1]
