@@ -7,14 +7,16 @@ PORT    ?= 8888
 LAB_ARGS ?=
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test nbtest pytest sync docs readme clean-venv
+.PHONY: lab test nbtest pytest sync docs readme workflows clean-venv
 
-# Create the virtual environment and install the course. torch is pinned first so that pip takes
-# the CPU build (an unpinned torch on Linux pulls a multi-GB CUDA build).
+# Create the virtual environment and install the course. torch is pinned and installed first, so that the rest
+# does not pull the newest torch. On Linux, PyPI's torch is a multi-GB CUDA build: for the CPU build, run e.g.
+# `make lab TORCH_ARGS="--index-url https://download.pytorch.org/whl/cpu"` (CI sets PIP_EXTRA_INDEX_URL instead).
+TORCH_ARGS ?=
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
 	$(BIN)/pip install --upgrade pip
-	$(BIN)/pip install torch==2.13.0
+	$(BIN)/pip install torch==2.13.0 $(TORCH_ARGS)
 	$(BIN)/pip install -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (backprop_course)"
 	touch $(STAMP)
@@ -42,6 +44,10 @@ readme: $(STAMP)
 ## make docs: build the documentation site into _docs/
 docs: $(STAMP)
 	$(PY) tools/build_docs.py
+
+## make workflows: validate .github/workflows against the GitHub workflow schema (also run by pytest)
+workflows: $(STAMP)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yaml
 
 clean-venv:
 	rm -rf .venv
