@@ -10,18 +10,18 @@ def load_tool(name):
     return mod
 
 def test_readme_in_sync_with_index():
-    assert (ROOT/"README.md").read_text() == load_tool("make_readme").render_readme(), \
+    assert (ROOT/"README.md").read_text(encoding="utf-8") == load_tool("make_readme").render_readme(), \
         "README.md is out of date with nbs/index.ipynb: run `make readme` and commit it."
 
 def test_readme_commands_are_what_ci_runs():
-    readme = (ROOT/"README.md").read_text()
+    readme = (ROOT/"README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
     commands = [l.strip() for b in blocks for l in b.splitlines() if l.strip()]
     assert "make lab" in commands and "make test" in commands, commands
-    assert re.search(r"^\s*make test\s*$", (ROOT/".ci"/"run").read_text(), re.M), ".ci/run must run the README's test command"
+    assert re.search(r"^\s*make test\s*$", (ROOT/".ci"/"run").read_text(encoding="utf-8"), re.M), ".ci/run must run the README's test command"
 
 def test_readme_links_resolve():
-    readme = (ROOT/"README.md").read_text()
+    readme = (ROOT/"README.md").read_text(encoding="utf-8")
     for link in re.findall(r"\]\((nbs/[^)]+)\)", readme): assert (ROOT/link).exists(), link
 
 def test_nbdev3_layout():
@@ -31,14 +31,14 @@ def test_nbdev3_layout():
 COLAB = "https://colab.research.google.com/github/backprop-course/backprop_course/blob/main/nbs/"
 
 def test_readme_lists_every_lesson_with_a_colab_link():
-    readme = (ROOT/"README.md").read_text()
+    readme = (ROOT/"README.md").read_text(encoding="utf-8")
     for nb in sorted((ROOT/"nbs").glob("[0-9]*.ipynb")):
         assert f"](nbs/{nb.name})" in readme, f"README's lesson table does not list {nb.name}"
         assert f"]({COLAB}{nb.name})" in readme, f"README: no Open-in-Colab link for {nb.name}"
 
 def test_readme_gives_the_plain_commands_for_every_system():
     "Next to `make lab` / `make test`: the venv, the torch pin of the Makefile, the editable install, JupyterLab, the tests."
-    readme = (ROOT/"README.md").read_text()
+    readme = (ROOT/"README.md").read_text(encoding="utf-8")
     pin = re.search(r"pip install (torch==[\w.]+)", (ROOT/"Makefile").read_text()).group(1)
     bash = [l.strip() for b in re.findall(r"```bash\n(.*?)```", readme, re.S) for l in b.splitlines()]
     ps = [l.strip() for b in re.findall(r"```powershell\n(.*?)```", readme, re.S) for l in b.splitlines()]

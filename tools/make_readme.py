@@ -26,5 +26,5 @@ def render_readme(nb_path: Path = ROOT/"nbs"/"index.ipynb") -> str:
 if __name__ == "__main__":
     text, readme = render_readme(), ROOT/"README.md"
     if "--check" in sys.argv:
-        if readme.read_text() != text: sys.exit("README.md is out of date: run `make readme`.")
-    else: readme.write_text(text); print(f"wrote {readme}")
+        if readme.read_text(encoding="utf-8") != text: sys.exit("README.md is out of date: run `make readme`.")
+    else: readme.write_text(text, encoding="utf-8"); print(f"wrote {readme}")
