@@ -6,7 +6,7 @@ Docs: https://backprop-course.github.io/backprop_course/exercises.html.md"""
 
 # %% ../nbs/00b_exercises.ipynb #172daf55
 from __future__ import annotations
-import html, importlib, inspect, pkgutil
+import copy, html, importlib, inspect, pkgutil, random
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -33,27 +33,56 @@ class Verdict:
 # %% ../nbs/00b_exercises.ipynb #9f9e72e5
 def _fmt(v:float) -> str: return f"{v:.6g}"
 
+def _fmt_pair(e:float, g:float) -> tuple[str, str]:
+    "`e` and `g` printed with as many significant digits as it takes to tell them apart (6, 10 or 17)."
+    for d in (6, 10, 17):
+        a, b = f"{e:.{d}g}", f"{g:.{d}g}"
+        if a != b: break
+    return a, b
+
+def _float_bits(x) -> int|None:
+    "Bits of `x`'s floating-point type (64 for a Python float), or None if `x` is not floating point."
+    if isinstance(x, torch.Tensor): return torch.finfo(x.dtype).bits if x.dtype.is_floating_point else None
+    if isinstance(x, (np.ndarray, np.number)): return x.dtype.itemsize * 8 if np.issubdtype(x.dtype, np.floating) else None
+    return 64 if isinstance(x, float) else None
+
+def _is_complex(x) -> bool:
+    if isinstance(x, torch.Tensor): return x.is_complex()
+    if isinstance(x, (np.ndarray, np.number)): return np.iscomplexobj(x)
+    return isinstance(x, complex)
+
 def _as_float64(x) -> torch.Tensor|None:
-    "`x` as a float64 tensor (detached), or None if it is not a number, an array or a tensor."
+    "`x` as a float64 tensor (detached), or None if it is not a real number, an array or a tensor."
+    if _is_complex(x): return None
     if isinstance(x, torch.Tensor): return x.detach().to('cpu', torch.float64)
     if isinstance(x, (bool, int, float, np.number, np.ndarray)):
         try: return torch.as_tensor(np.asarray(x, dtype=np.float64))
-        except (TypeError, ValueError): return None
+        except (TypeError, ValueError, OverflowError): return None
     return None
 
-def _tol(expected:torch.Tensor, rtol:float|None, atol:float|None) -> tuple[float, float]:
-    "Default tolerances: relative to each element and to the reference's largest element."
-    scale = float(expected.abs().max()) if expected.numel() else 0.
-    if rtol is None: rtol = 1e-7
-    if atol is None: atol = 1e-10 * (scale if scale > 0 else 1.)
+# default (relative, absolute) tolerances by the precision compared: float64 (and integers), float32, float16/bfloat16
+_TOLS = {64: (1e-10, 1e-12), 32: (1e-5, 1e-7), 16: (1e-2, 1e-3)}
+
+def _tol(expected:torch.Tensor, rtol:float|None, atol:float|None, bits:int=64) -> tuple[float, float]:
+    "Default tolerances: relative to each element, plus a slack relative to the reference's largest finite element."
+    finite = expected[torch.isfinite(expected)]
+    scale = float(finite.abs().max()) if finite.numel() else 0.
+    r, a = _TOLS[min((b for b in _TOLS if b >= bits), default=64)]
+    if rtol is None: rtol = r
+    if atol is None: atol = a * (scale if scale > 0 else 1.)
     return rtol, atol
 
 # %% ../nbs/00b_exercises.ipynb #ca0e2e9c
+def _same_value(got, expected) -> bool:
+    "`got == expected` for things that are not numbers (strings, None, ...), without ever raising."
+    try: return isinstance(got, type(expected)) and bool(got == expected)
+    except Exception: return False
+
 def mismatch(got, # what the answer returned
              expected, # what the reference returned for the same inputs
              label:str='output', # how to name this output in the message
-             rtol:float|None=None, # relative tolerance per element (default 1e-7)
-             atol:float|None=None, # absolute tolerance (default 1e-10 times the reference's largest element)
+             rtol:float|None=None, # relative tolerance per element (default 1e-10 for float64; see `_TOLS`)
+             atol:float|None=None, # absolute tolerance (default 1e-12 times the reference's largest finite element)
             ) -> str|None:
     "None if `got` matches `expected` (same structure, same shape, every element close), else what differs."
     if isinstance(expected, dict):
@@ -69,26 +98,39 @@ def mismatch(got, # what the answer returned
             if (m := mismatch(g, e, f"{label}[{i}]", rtol, atol)): return m
         return None
     e = _as_float64(expected)
-    if e is None: return None if got == expected else f"{label}: expected {expected!r}, got {got!r}"
+    if e is None: return None if _same_value(got, expected) else f"{label}: expected {expected!r}, got {got!r}"
+    if _is_complex(got): return f"{label}: expected real numbers, got complex ones"
     g = _as_float64(got)
     if g is None: return f"{label}: expected a tensor of shape {tuple(e.shape)}, got {type(got).__name__}"
     if g.shape != e.shape:
         return f"{label}: expected shape {tuple(e.shape)}, got {tuple(g.shape)} (shapes must match exactly: nothing is broadcast)"
-    rtol, atol = _tol(e, rtol, atol)
-    both_nan = torch.isnan(g) & torch.isnan(e)
-    bad = ~((g - e).abs() <= atol + rtol * e.abs()) & ~both_nan
-    if not bad.any(): return None
-    excess = torch.where(bad, (g - e).abs() - rtol * e.abs(), torch.zeros_like(e)).nan_to_num(float('inf'))
+    def close(bits):
+        r, a = _tol(e, rtol, atol, bits)
+        return (g == e) | (torch.isfinite(e) & ((g - e).abs() <= a + r * e.abs())) | (torch.isnan(g) & torch.isnan(e)), r
+    be, bg = _float_bits(expected), _float_bits(got)
+    ok, r = close(be or 64)
+    if ok.all(): return None
+    if be and bg and bg < be and close(bg)[0].all():   # right to the answer's own precision, which is lower than the inputs'
+        return (f"{label}: your answer is float{bg}, the check's is float{be}: float{bg} keeps only about "
+                f"{ {32: 7, 16: 3}.get(bg, 3)} significant digits. Keep the inputs' dtype: make new tensors with "
+                f"`torch.zeros_like(x)` or `dtype=torch.float64`, not plain `torch.zeros(n)` or `torch.tensor([...])`")
+    bad = ~ok
+    excess = torch.where(bad, (g - e).abs() - r * e.abs(), torch.zeros_like(e)).nan_to_num(float('inf'))
     idx = np.unravel_index(int(excess.flatten().argmax()), tuple(e.shape)) if e.ndim else ()
     where = f"{label}[{', '.join(map(str, idx))}]" if e.ndim else label
     more = int(bad.sum()) - 1
     tail = f" ({more} more of {e.numel()} elements differ)" if more else (f" (the only one of {e.numel()} elements that differs)" if e.numel() > 1 else "")
-    return f"{where}: expected {_fmt(float(e[idx]))}, got {_fmt(float(g[idx]))}{tail}"
+    se, sg = _fmt_pair(float(e[idx]), float(g[idx]))
+    return f"{where}: expected {se}, got {sg}{tail}"
 
 # %% ../nbs/00b_exercises.ipynb #e6cd5718
 def _clone(x):
-    "A deep copy of tensors in `x`, so that an answer that changes its inputs in place cannot spoil the next call."
-    if isinstance(x, torch.Tensor): return x.detach().clone()
+    "A deep copy of the tensors and arrays in `x`, so that an answer that changes its inputs in place cannot spoil the next call."
+    if isinstance(x, torch.Tensor):   # a fresh leaf, which still requires grad if `x` did
+        c = x.detach().clone()
+        return c.requires_grad_() if x.requires_grad else c
+    if isinstance(x, np.ndarray): return x.copy()
+    if isinstance(x, torch.nn.Module): return copy.deepcopy(x)
     if isinstance(x, tuple): return tuple(_clone(v) for v in x)
     if isinstance(x, list): return [_clone(v) for v in x]
     if isinstance(x, dict): return {k: _clone(v) for k, v in x.items()}
@@ -134,9 +176,13 @@ class Exercise:
         return [c if isinstance(c, tuple) else (c,) for c in cs]
 
 # %% ../nbs/00b_exercises.ipynb #3f2d7656
-def _call(ex:Exercise, answer, case:tuple):
-    args = _clone(case)
-    return ex.run(answer, *args) if ex.run is not None else answer(*args)
+def _call(ex:Exercise, answer, case:tuple, i:int=0):
+    "`answer` on a fresh copy of `case`, with every random generator seeded alike (and the caller's left as it was)."
+    args, np_state, py_state = _clone(case), np.random.get_state(), random.getstate()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(ex.seed + i); np.random.seed(ex.seed + i); random.seed(ex.seed + i)
+        try: return ex.run(answer, *args) if ex.run is not None else answer(*args)
+        finally: np.random.set_state(np_state); random.setstate(py_state)
 
 def _compare(ex:Exercise, got, expected, where:str) -> str|None:
     if isinstance(expected, tuple) and ex.outputs and isinstance(got, (tuple, list)) and len(got) == len(expected):
@@ -159,15 +205,15 @@ def verdict(ex:Exercise, # the exercise
         if not callable(answer) and ex.run is None: return V('not yet', f"expected a function, got {type(answer).__name__}")
         cases = ex.inputs()
         for i, case in enumerate(cases):
-            expected = _call(ex, ex.reference, case)
-            try: got = _call(ex, answer, case)
+            expected = _call(ex, ex.reference, case, i)
+            try: got = _call(ex, answer, case, i)
             except NotImplementedError: return V('not attempted', "your cell still raises NotImplementedError: replace that line with your answer")
-            except Exception as e: return V('not yet', f"your answer raised {type(e).__name__}: {e} (input case {i+1} of {len(cases)}: {_describe(case)})")
+            except (Exception, SystemExit) as e: return V('not yet', f"your answer raised {type(e).__name__}: {e} (input case {i+1} of {len(cases)}: {_describe(case)})")
             if got is Ellipsis: return V('not attempted', 'write your answer in the cell above, then run this check again')
             if got is None and expected is not None: return V('not yet', f"your answer returned None: did you forget `return`? (input case {i+1} of {len(cases)})")
             if (m := _compare(ex, got, expected, f" (input case {i+1} of {len(cases)}: {_describe(case)})")): return V('not yet', m)
         return V('right')
-    except Exception as e:      # a check never raises: even an answer that breaks the comparison gets a verdict
+    except (Exception, SystemExit) as e:      # a check never raises: even an answer that breaks the comparison gets a verdict
         return V('not yet', f"could not check your answer: {type(e).__name__}: {e}")
 
 # %% ../nbs/00b_exercises.ipynb #81fdeb12
