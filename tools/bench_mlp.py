@@ -4,7 +4,7 @@
 Times forward + backward of the 784-50-1 MNIST net done by hand (`backprop_course.perf.forward_and_backward_inplace`,
 the in-place version of `backprop_course.mlp.forward_and_backward`, which is timed too) against the same forward pass
 differentiated by autograd, on seeded synthetic data of full MNIST size (50,000 x 784; the MNIST file is not needed:
-the cost depends only on the shapes). The versions run alternately and the medians are compared; peak memory comes
+the cost depends only on the shapes). The versions run alternately and the fastest runs are compared; peak memory comes
 from PyTorch's profiler (see `backprop_course.perf.peak_memory` and the appendix notebook `nbs/05_appendix_speed.ipynb`).
 
     .venv/bin/python tools/bench_mlp.py                 # PyTorch's default threads, 15 repeats
@@ -13,7 +13,7 @@ from PyTorch's profiler (see `backprop_course.perf.peak_memory` and the appendix
 With --check the exit status is 1 when the time ratio exceeds --max-ratio or the hand-written
 version's peak memory exceeds autograd's.
 """
-import argparse, sys
+import argparse, os, sys
 import torch
 from backprop_course.perf import benchmark_backward
 
@@ -30,10 +30,13 @@ def main(argv=None):
     if args.threads: torch.set_num_threads(args.threads)
     r = benchmark_backward(n=args.n, n_hidden=args.hidden, repeats=args.repeats, seed=args.seed)
     print(f"forward + backward, 784-{args.hidden}-1, {args.n:,} x 784 float32, {r['threads']} thread(s), "
-          f"torch {torch.__version__}, median of {args.repeats}:")
+          f"torch {torch.__version__}, fastest of {args.repeats}:")
     print(f"  hand-written, in place        : {r['hand_s']*1e3:8.1f} ms   peak {r['hand_peak_bytes']/1e6:7.1f} MB")
     print(f"  autograd                      : {r['autograd_s']*1e3:8.1f} ms   peak {r['autograd_peak_bytes']/1e6:7.1f} MB")
     print(f"  hand-written reference (03)   : {r['reference_s']*1e3:8.1f} ms   peak {r['reference_peak_bytes']/1e6:7.1f} MB")
+    if hasattr(os, "getloadavg"):
+        print(f"  machine load (1-minute average): {os.getloadavg()[0]:.1f} for {os.cpu_count()} cores"
+              + (" -- busy: the time ratio is unreliable" if os.getloadavg()[0] > os.cpu_count() else ""))
     print(f"  in place / autograd           : time {r['time_ratio']:.3f} (target <= {args.max_ratio}), "
           f"peak memory {r['peak_ratio']:.3f} (target <= 1)")
     ok = r["time_ratio"] <= args.max_ratio and r["peak_ratio"] <= 1
