@@ -10,11 +10,8 @@ import math, time
 import torch
 from torch import Tensor
 from fastprogress.fastprogress import progress_bar
-from .mlp import lin, lin_grad, relu, relu_grad, mse, mse_grad   # lesson 03's blocks
-try: from backprop_course.neuron import sigmoid, sigmoid_prime, check_loss, DivergedError   # lesson 01
-except ImportError:                      # until lesson 01 exports its new names; same contract
-    from backprop_course.neuron import sigmoid, sigmoid_grad as sigmoid_prime
-    from backprop_course.mlp import check_loss, DivergedError
+from .mlp import lin, lin_grad, relu, relu_grad, mse, mse_grad             # lesson 03's blocks
+from .neuron import sigmoid, sigmoid_prime, check_loss, DivergedError   # lesson 01's
 
 # %% auto #0
 __all__ = ['ACTS', 'BOSTON_RECIPE', 'rmse', 'standardize', 'identity', 'identity_grad', 'sigmoid_grad', 'tanh_grad', 'Layer',
