@@ -32,6 +32,7 @@ CELL_KEYS = {'code': {'id', 'cell_type', 'metadata', 'source', 'outputs', 'execu
              'markdown': {'id', 'cell_type', 'metadata', 'source', 'attachments'},
              'raw': {'id', 'cell_type', 'metadata', 'source', 'attachments'}}
 LESSON_RE = re.compile(r'^\d+[a-z]?_.*\.ipynb$')     # 01_neuron, and 00a_notation for pages between lessons
+WIDGET_MIME = 'application/vnd.jupyter.widget-view+json'
 RESERVED = {'index', 'api', 'search', 'genindex'}      # page names the site itself uses
 
 def project_info():
@@ -325,6 +326,7 @@ class Site:
                 cell.outputs = [o for o in cell.outputs if not (o.output_type == 'stream' and o.name == 'stderr')]
             outputs = []
             for o in cell.get('outputs', []):
+                if WIDGET_MIME in o.get('data', {}): continue   # live widgets need a kernel; lessons show a static figure
                 md = md_text(o)
                 if md is not None and (sd := parse_show_doc(md)): md = self.show_doc_entry(doc, sd, level, labelled)
                 else:
@@ -347,6 +349,7 @@ class Site:
         if doc == 'index': cells.append(nbformat.v4.new_markdown_cell(self.index_contents()))
         nb.cells = cells
         nb.metadata.pop('execution', None)
+        nb.metadata.pop('widgets', None)     # widget state makes MyST-NB load the widget manager from a CDN
         nb.metadata.setdefault('kernelspec', {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'})
         nbformat.validate(nb)
         nbformat.write(nb, SRC/f'{doc}.ipynb')
