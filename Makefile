@@ -26,8 +26,10 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=nbs --ip=127.0.0.1 --port=$(PORT) $(ROOT_ARG) $(LAB_ARGS)
 
 ## make test: set up and run the whole test suite (every notebook, then the project checks)
+# Two notebooks run at once, one per core: each gets one OpenMP thread, since threads spin-waiting for a core that
+# the other notebook holds made a 20 s lesson take minutes. The lessons themselves never set thread counts.
 test: $(STAMP)
-	$(BIN)/nbdev-test --n-workers 2 --do-print --timing
+	OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2 --do-print --timing
 	$(BIN)/pytest -v
 
 ## make sync: regenerate the package and clean the notebooks; fails if anything changed
