@@ -6,7 +6,7 @@ import ast, inspect, textwrap
 
 import pytest, torch
 
-from backprop_course import chain, mlp, neuron
+from backprop_course import chain, mlp, network, neuron
 
 
 # ------------------------------------------------------------------ mutants
@@ -159,11 +159,31 @@ def check_layers():
     ref = autograd(lambda W1, b1, W2, b2: ((torch.relu(X @ W1 + b1) @ W2 + b2 - Y)**2).mean(), *ps)
     for n, m, r in zip(['dL_dW1', 'dL_db1', 'dL_dW2', 'dL_db2'], [l1.dL_dW, l1.dL_db, l2.dL_dW, l2.dL_db], ref): agree(n, m, r)
 
+def check_network():
+    "Lesson 04: a 4-3-3-2 network (tanh, sigmoid with dropout, identity) with weight decay, against autograd of the same forward."
+    g = G(7)
+    X, Y = torch.randn(6, 4, generator=g, **f64), torch.randn(6, 2, generator=g, **f64)
+    net = network.Network(network.Layer(4, 3, 'tanh', gen=g), network.Layer(3, 3, 'sigmoid', gen=g),
+                          network.Dropout(3, p=.3, seed=1), network.Layer(3, 2, 'identity', gen=g))
+    for l in net.layers:
+        if isinstance(l, network.Layer): l.b += torch.randn(l.b.shape, generator=g, **f64)
+    wd = 0.1
+    loss = net.loss_and_grads(X, Y, wd=wd, train=True)
+    mask = net.layers[2].mask
+    def forward(W1, b1, W2, b2, W3, b3):
+        A2 = torch.sigmoid(torch.tanh(X @ W1 + b1) @ W2 + b2) * mask
+        return ((A2 @ W3 + b3 - Y)**2).mean() + wd / 2 * sum((W**2).sum() for W in (W1, W2, W3))
+    ps = net.parameters()
+    agree('loss', loss, forward(*ps))
+    for i, (m, r) in enumerate(zip(net.grads(), autograd(forward, *ps))): agree(f'grad {i}', m, r)
+
 TARGETS = [   # (owner, name of the hand-written gradient code, the check that must catch its mutants)
     (neuron, '_neuron_backward', check_neuron), (neuron, 'sigmoid_prime', check_neuron),
     (mlp, 'lin_grad', check_lin_grad), (mlp, 'relu_grad', check_relu_grad), (mlp, 'mse_grad', check_mse_grad),
     (mlp, 'cross_entropy_grad', check_cross_entropy_grad), (mlp, 'forward_and_backward', check_forward_and_backward),
     (mlp.Lin, 'backward', check_layers), (mlp.Relu, 'backward', check_layers), (mlp.Mse, 'backward', check_layers),
+    (network, 'tanh_grad', check_network), (network, 'sigmoid_grad', check_network), (network.Layer, 'backward', check_network),
+    (network.Network, 'loss_and_grads', check_network), (network.Dropout, 'backward', check_network),
 ]
 
 
@@ -181,5 +201,7 @@ def test_every_mutant_is_caught(owner, name, chk, monkeypatch):
     for what, mutant in ms:
         with monkeypatch.context() as mp:
             mp.setattr(owner, name, mutant)
+            for key, (fwd, bwd) in list(getattr(owner, 'ACTS', {}).items()):   # layers look activations up in ACTS
+                if bwd is fn: mp.setitem(owner.ACTS, key, (fwd, mutant))
             if not caught(chk): survivors.append(what)
     assert not survivors, f'{name}: the course\'s check let these mutants through: {survivors}'
