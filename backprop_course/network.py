@@ -237,8 +237,9 @@ def dead_units(net:Network, # network to inspect
                X:Tensor, # inputs to run through it, e.g. the whole training set
               ) -> list: # for each ReLU layer, how many of its units are 0 on every row of `X`
     """Count dead ReLU units: Z <= 0 for every row, so they output 0 and their incoming weights get no gradient from these rows.
-A dead unit of the first hidden layer stays dead (its input X never changes); one in a later layer can come back
-when the layers below it change its input, unless its whole layer is dead (then nothing below gets any gradient)."""
+With plain gradient descent on the loss, a dead unit of the first hidden layer stays dead (its input X never changes);
+one in a later layer can come back when the layers below it change its input, unless its whole layer is dead (then
+nothing below gets any gradient). Weight decay still shrinks a dead unit's weights, moving its Z towards its bias."""
     net.forward(X)
     return [int((l.Z <= 0).all(0).sum()) for l in net.layers if getattr(l, "act", None) == "relu"]
 
