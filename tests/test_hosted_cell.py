@@ -31,7 +31,8 @@ def test_contract_cell_is_the_one_documented():
 def test_lesson_starts_with_the_hosted_cell(nb_path):
     nb = nbformat.read(nb_path, as_version=4)
     cell = first_code_cell(nb)
-    assert cell is not None and cell.source == hosted_cell(), \
+    if cell is None: return                     # a page of prose only (the notation page) runs nothing, so needs nothing
+    assert cell.source == hosted_cell(), \
         f"{nb_path.name}: the first code cell must be exactly the hosted-notebook cell of CONTRIBUTING.md, found:\n{cell and cell.source}"
 
 
