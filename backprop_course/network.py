@@ -1,4 +1,4 @@
-"""One backward pass for any depth, built from lesson 03's blocks and checked against autograd; then an honest house-price model: validation split, standardised targets, weight decay and dropout by hand, a test set touched once, and 20 random splits.
+"""One backward pass for any depth, built from lesson 03's blocks and checked against autograd; then an honest house-price model: validation split, standardised targets, weight decay, dropout and Adam by hand, a test set touched once, and 20 random splits.
 
 Docs: https://backprop-course.github.io/backprop_course/boston_multilayer.html.md"""
 
@@ -15,7 +15,7 @@ from .neuron import sigmoid, sigmoid_prime, check_loss, DivergedError   # lesson
 
 # %% auto #0
 __all__ = ['ACTS', 'BOSTON_RECIPE', 'rmse', 'standardize', 'identity', 'identity_grad', 'sigmoid_grad', 'tanh_grad', 'Layer',
-           'Network', 'make_network', 'fit_network', 'dead_units', 'Dropout', 'fit_boston']
+           'Network', 'make_network', 'fit_network', 'dead_units', 'Dropout', 'Adam', 'skewed_columns', 'fit_boston']
 
 # %% ../nbs/04_boston_multilayer.ipynb #6d89e153
 def rmse(Yhat:Tensor, # predictions, (N, n_L)
@@ -196,9 +196,10 @@ def fit_network(net:Network, # network to train in place
                 patience:int|None=None, # early stopping: stop after this many epochs without a better validation loss, keep the best
                 seed:int=0, # seed of the generator that shuffles the batches
                 growth:float=100., # raise once a loss exceeds `growth` times the first one
+                opt=None, # an optimiser with `step(params, grads, lr)`, e.g. `Adam()`; None: plain gradient descent, `net.step(lr)`
                 progress:bool=False, # show a fastprogress bar
                ) -> dict: # {"train": [MSE per epoch], "valid": [...], "best_epoch": epoch whose weights were kept (or the last)}
-    "Mini-batch gradient descent on the MSE (+ weight decay), with early stopping; raises `DivergedError` naming the epoch and lr if the loss explodes."
+    "Mini-batch gradient descent (or `opt`) on the MSE (+ weight decay), with early stopping; raises `DivergedError` naming the epoch and lr if the loss explodes."
     _check_xy("fit_network", net, X, Y, "training")
     if valid is not None: _check_xy("fit_network", net, *valid, "validation")
     if not (lr > 0 and math.isfinite(lr)): raise ValueError(f"fit_network: lr must be a positive number, got {lr}")
@@ -208,7 +209,7 @@ def fit_network(net:Network, # network to train in place
     if int(bs) != bs or bs < 1: raise ValueError(f"fit_network: bs must be a positive whole number of rows, got {bs}")
     gen = torch.Generator().manual_seed(seed)
     hist, step, first = {"train": [], "valid": [], "best_epoch": 0}, 0, None
-    best, best_params, waited = math.inf, None, 0
+    best, best_params, best_epoch, waited = math.inf, None, 0, 0
     def guard(loss, epoch):
         try: return check_loss(loss, step, lr, first, growth)
         except DivergedError as e: raise DivergedError(f"fit_network: epoch {epoch}: {e}") from None
@@ -217,7 +218,8 @@ def fit_network(net:Network, # network to train in place
         for i in range(0, N, bs):
             idx = order[i:i + bs]
             loss = net.loss_and_grads(X[idx], Y[idx], wd)
-            net.step(lr); step += 1
+            opt.step(net.parameters(), net.grads(), lr) if opt is not None else net.step(lr)
+            step += 1
             if first is None: first = float(loss)
             guard(loss, epoch)
         hist["train"].append(guard(mse(net(X), Y), epoch))        # the loss after this epoch's last step, checked too
@@ -225,11 +227,11 @@ def fit_network(net:Network, # network to train in place
         if valid is not None:
             v = float(mse(net(valid[0]), valid[1])); hist["valid"].append(v)
             if patience is not None:
-                if v < best: best, best_params, waited = v, [p.clone() for p in net.parameters()], 0
+                if v < best: best, best_params, best_epoch, waited = v, [p.clone() for p in net.parameters()], epoch, 0
                 elif (waited := waited + 1) >= patience: break
     if best_params is not None:
         for p, q in zip(net.parameters(), best_params): p.copy_(q)
-        hist["best_epoch"] = int(np.argmin(hist["valid"])) + 1 if hist["valid"] else 0
+        hist["best_epoch"] = best_epoch
     return hist
 
 # %% ../nbs/04_boston_multilayer.ipynb #287c484c
@@ -273,8 +275,43 @@ class Dropout:
             raise ValueError(f"Dropout.backward: dL_dA must be exactly {tuple(self.shape)} like the last forward's output, got {tuple(dL_dA.shape)}")
         return dL_dA if self.mask is None else dL_dA * self.mask
 
+# %% ../nbs/04_boston_multilayer.ipynb #adam_code
+class Adam:
+    "Adam (Kingma & Ba, 2015) by hand: a running mean of each gradient, divided by the root of a running mean of its square."
+    def __init__(self, betas:tuple=(0.9, 0.999), # decay rates of the two running means
+                 eps:float=1e-8, # added to the denominator, so a zero gradient gives a zero step
+                ):
+        self.b1, self.b2, self.eps, self.t, self.m, self.v = *betas, eps, 0, None, None
+    def step(self, params:list, # tensors to update in place, e.g. `net.parameters()`
+             grads:list, # their gradients, in the same order, e.g. `net.grads()`
+             lr:float, # learning rate, the largest typical step
+            ):
+        "One Adam update of every parameter, in place."
+        if self.m is None: self.m, self.v = [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
+        if len(params) != len(self.m): raise ValueError(f"Adam.step: expected {len(self.m)} parameters like the first step, got {len(params)}")
+        self.t += 1
+        for p, g, m, v in zip(params, grads, self.m, self.v):
+            m.mul_(self.b1).add_(g, alpha=1 - self.b1)              # m = b1 m + (1 - b1) g
+            v.mul_(self.b2).addcmul_(g, g, value=1 - self.b2)       # v = b2 v + (1 - b2) g^2
+            m_hat, v_hat = m / (1 - self.b1 ** self.t), v / (1 - self.b2 ** self.t)
+            p -= lr * m_hat / (v_hat.sqrt() + self.eps)
+
+# %% ../nbs/04_boston_multilayer.ipynb #skew_code
+def skewed_columns(x:Tensor, # raw training features, (N, d)
+                   threshold:float=0.8, # skewness above which a column is logged
+                  ) -> list: # indices of the columns to replace by log(1 + x)
+    "Columns that are never negative and skewed to the right: mean(((x - mean) / std)**3) > `threshold`, on the rows given."
+    if x.ndim != 2 or len(x) < 3: raise ValueError(f"skewed_columns: x must be (N, d) with N >= 3, got shape {tuple(x.shape)}")
+    z = (x - x.mean(0)) / x.std(0)
+    skew = (z ** 3).mean(0)
+    return [j for j in range(x.shape[1]) if bool((x[:, j] >= 0).all()) and float(skew[j]) > threshold]
+
 # %% ../nbs/04_boston_multilayer.ipynb #fit_boston_code
-BOSTON_RECIPE = dict(hidden=(64,), lr=0.03, wd=1e-2, bs=32, epochs=300, patience=30, valid_frac=0.2, members=2)
+BOSTON_RECIPE = dict(hidden=(128, 64), opt="adam", lr=0.003, wd=1e-3, bs=32, epochs=200, patience=40,
+                     skew=0.8, folds=5, members=5)
+# hidden: widths of the ReLU layers; opt: "adam" or "sgd"; lr, wd, bs: as in `fit_network`; epochs: the most, with
+# early stopping after `patience` epochs without a better validation loss; skew: `skewed_columns` threshold (None: no
+# log); folds: k of the k-fold split; members: how many of the k networks to train (k: the full ensemble, 1: one network)
 
 def _as_float64(fn:str, name:str, t, shape:str) -> Tensor:
     if not isinstance(t, Tensor): raise TypeError(f"{fn}: {name} must be a torch tensor {shape}, got {type(t).__name__}; use torch.tensor(...)")
@@ -283,25 +320,36 @@ def _as_float64(fn:str, name:str, t, shape:str) -> Tensor:
     if not torch.isfinite(t).all(): raise ValueError(f"{fn}: {name} contains NaN or infinite values")
     return t.to(torch.float64)
 
+def _recipe(recipe:dict|None) -> dict:
+    r = {**BOSTON_RECIPE, **(recipe or {})}
+    if unknown := set(r) - set(BOSTON_RECIPE): raise ValueError(f"fit_boston: unknown recipe keys {sorted(unknown)}; known: {sorted(BOSTON_RECIPE)}")
+    if r["opt"] not in ("adam", "sgd"): raise ValueError(f'fit_boston: opt must be "adam" or "sgd", got {r["opt"]!r}')
+    if not 1 <= r["members"] <= r["folds"]: raise ValueError(f"fit_boston: need 1 <= members <= folds, got {r['members']} and {r['folds']}")
+    return r
+
 def fit_boston(x_train:Tensor, # raw features, (N, 13) (any number of columns d is accepted; predictions need the same d)
                y_train:Tensor, # prices in thousands of dollars, exactly (N, 1)
-               seed:int=0, # seed of every random number used (carve-outs, weights, batches, dropout)
+               seed:int=0, # seed of every random number used (folds, weights, batches)
+               recipe:dict|None=None, # entries that override `BOSTON_RECIPE`, e.g. {"members": 1}
                progress:bool=False, # show a progress bar over the members
               ): # `predict(x) -> (M, 1)`: prices in thousands of dollars for raw features x (M, d)
-    "Train `BOSTON_RECIPE` on raw Boston rows: validation carve-outs, standardised x and y, early stopping, an average of several networks."
+    "Train `BOSTON_RECIPE` on raw Boston rows: log of skewed columns, standardised x and y, a k-fold ensemble of early-stopped networks."
     X = _as_float64("fit_boston", "x_train", x_train, "(N, d)")
     Y = _as_float64("fit_boston", "y_train", y_train, "(N, 1)")
     if Y.shape != (len(X), 1): raise ValueError(f"fit_boston: y_train must be exactly ({len(X)}, 1) for x_train {tuple(X.shape)}, got {tuple(Y.shape)}")
     if len(X) < 20: raise ValueError(f"fit_boston: need at least 20 rows to carve out validation rows, got {len(X)}")
-    r, members = BOSTON_RECIPE, []
+    r, members = _recipe(recipe), []
+    logged = [] if r["skew"] is None else skewed_columns(X, r["skew"])
+    def features(x): x = x.clone(); x[:, logged] = torch.log1p(x[:, logged]); return x
+    X = features(X)
+    folds = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed * 100)).chunk(r["folds"])
     for m in (progress_bar(range(r["members"])) if progress else range(r["members"])):
-        perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed * 1000 + m))
-        n_valid = round(r["valid_frac"] * len(X))
-        tr, va = perm[n_valid:], perm[:n_valid]
+        tr, va = torch.cat([f for j, f in enumerate(folds) if j != m]), folds[m]
         x_tr, x_va, (x_mean, x_std) = standardize(X[tr], X[va])
         y_tr, y_va, (y_mean, y_std) = standardize(Y[tr], Y[va])
         net = make_network([X.shape[1], *r["hidden"], 1], seed=seed * 1000 + m)
-        fit_network(net, x_tr, y_tr, r["lr"], r["epochs"], bs=r["bs"], wd=r["wd"], valid=(x_va, y_va), patience=r["patience"], seed=seed * 1000 + m)
+        fit_network(net, x_tr, y_tr, r["lr"], r["epochs"], bs=r["bs"], wd=r["wd"], valid=(x_va, y_va), patience=r["patience"],
+                    seed=seed * 1000 + m, opt=Adam() if r["opt"] == "adam" else None)
         members.append((net, x_mean, x_std, y_mean, y_std))
     d = X.shape[1]
     def predict(x:Tensor, # raw features, (M, d)
@@ -309,5 +357,6 @@ def fit_boston(x_train:Tensor, # raw features, (N, 13) (any number of columns d 
         "Average of the members' predictions, mapped back to thousands of dollars."
         x = _as_float64("predict", "x", x, f"(M, {d})")
         if x.shape[1] != d: raise ValueError(f"predict: x must be (M, {d}) like the training features, got {tuple(x.shape)}")
+        x = features(x)
         return torch.stack([net((x - xm) / xs) * ys + ym for net, xm, xs, ym, ys in members]).mean(0)
     return predict
