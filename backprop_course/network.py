@@ -6,7 +6,7 @@ Docs: https://backprop-course.github.io/backprop_course/boston_multilayer.html.m
 
 # %% ../nbs/04_boston_multilayer.ipynb #532c36bf
 from __future__ import annotations
-import math, time
+import math
 import torch
 from torch import Tensor
 from fastprogress.fastprogress import progress_bar
@@ -196,7 +196,7 @@ def fit_network(net:Network, # network to train in place
                 patience:int|None=None, # early stopping: stop after this many epochs without a better validation loss, keep the best
                 seed:int=0, # seed of the generator that shuffles the batches
                 growth:float=100., # raise once a loss exceeds `growth` times the first one
-                opt=None, # an optimiser with `step(params, grads, lr)`, e.g. `Adam()`; None: plain gradient descent, `net.step(lr)`
+                opt:object|None=None, # an optimiser with `step(params, grads, lr)`, e.g. `Adam()`; None: plain gradient descent, `net.step(lr)`
                 progress:bool=False, # show a fastprogress bar
                ) -> dict: # {"train": [MSE per epoch], "valid": [...], "best_epoch": epoch whose weights were kept (or the last)}
     "Mini-batch gradient descent (or `opt`) on the MSE (+ weight decay), with early stopping; raises `DivergedError` naming the epoch and lr if the loss explodes."
@@ -205,6 +205,8 @@ def fit_network(net:Network, # network to train in place
     if not (lr > 0 and math.isfinite(lr)): raise ValueError(f"fit_network: lr must be a positive number, got {lr}")
     if int(epochs) != epochs or epochs < 1: raise ValueError(f"fit_network: epochs must be a positive whole number, got {epochs}")
     if patience is not None and valid is None: raise ValueError("fit_network: early stopping (patience) needs validation data: pass valid=(X_valid, Y_valid)")
+    if opt is not None and (isinstance(opt, type) or not callable(getattr(opt, 'step', None))):
+        raise TypeError(f"fit_network: opt must be an optimiser object with step(params, grads, lr), e.g. Adam(), got {opt!r}")
     N = len(X); bs = N if bs is None else bs
     if int(bs) != bs or bs < 1: raise ValueError(f"fit_network: bs must be a positive whole number of rows, got {bs}")
     gen = torch.Generator().manual_seed(seed)
@@ -278,33 +280,51 @@ class Dropout:
 # %% ../nbs/04_boston_multilayer.ipynb #adam_code
 class Adam:
     "Adam (Kingma & Ba, 2015) by hand: a running mean of each gradient, divided by the root of a running mean of its square."
-    def __init__(self, betas:tuple=(0.9, 0.999), # decay rates of the two running means
+    def __init__(self, betas:tuple=(0.9, 0.999), # decay rates of the two running means, each in [0, 1)
                  eps:float=1e-8, # added to the denominator, so a zero gradient gives a zero step
                 ):
-        self.b1, self.b2, self.eps, self.t, self.m, self.v = *betas, eps, 0, None, None
-    def step(self, params:list, # tensors to update in place, e.g. `net.parameters()`
-             grads:list, # their gradients, in the same order, e.g. `net.grads()`
+        b1, b2 = betas
+        if not (0 <= b1 < 1 and 0 <= b2 < 1): raise ValueError(f"Adam: betas must both be in [0, 1), got {betas}")
+        if not eps > 0: raise ValueError(f"Adam: eps must be positive, got {eps}")
+        self.b1, self.b2, self.eps, self.t, self.params, self.m, self.v = b1, b2, eps, 0, None, None, None
+    def __repr__(self): return f"Adam(betas=({self.b1}, {self.b2}), eps={self.eps}), {self.t} steps taken"
+
+    def _check(self, params, grads, lr):
+        if len(grads) != len(params): raise ValueError(f"Adam.step: {len(params)} parameters but {len(grads)} gradients")
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if g.shape != p.shape: raise ValueError(f"Adam.step: gradient {i} has shape {tuple(g.shape)}, its parameter {tuple(p.shape)}")
+        if not (lr > 0 and math.isfinite(lr)): raise ValueError(f"Adam.step: lr must be a positive number, got {lr}")
+        if self.params is not None and (len(params) != len(self.params) or any(p is not q for p, q in zip(params, self.params))):
+            raise ValueError("Adam.step: these are not the parameters of the first step; use a new Adam() for each network")
+
+    def step(self, params:list, # tensors to update in place, e.g. `net.parameters()`; the same ones at every step
+             grads:list, # their gradients, in the same order and shapes, e.g. `net.grads()`
              lr:float, # learning rate, the largest typical step
             ):
         "One Adam update of every parameter, in place."
-        if self.m is None: self.m, self.v = [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
-        if len(params) != len(self.m): raise ValueError(f"Adam.step: expected {len(self.m)} parameters like the first step, got {len(params)}")
+        params, grads = list(params), list(grads)
+        self._check(params, grads, lr)
+        if self.params is None: self.params, self.m, self.v = params, [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
         self.t += 1
         for p, g, m, v in zip(params, grads, self.m, self.v):
-            m.mul_(self.b1).add_(g, alpha=1 - self.b1)              # m = b1 m + (1 - b1) g
-            v.mul_(self.b2).addcmul_(g, g, value=1 - self.b2)       # v = b2 v + (1 - b2) g^2
+            m.mul_(self.b1).add_(g, alpha=1 - self.b1)              # m = b1 m + (1 - b1) G
+            v.mul_(self.b2).addcmul_(g, g, value=1 - self.b2)       # v = b2 v + (1 - b2) G^2
             m_hat, v_hat = m / (1 - self.b1 ** self.t), v / (1 - self.b2 ** self.t)
             p -= lr * m_hat / (v_hat.sqrt() + self.eps)
 
 # %% ../nbs/04_boston_multilayer.ipynb #skew_code
-def skewed_columns(x:Tensor, # raw training features, (N, d)
+def skewed_columns(x:Tensor, # raw training features, (N, d), floating point and finite
                    threshold:float=0.8, # skewness above which a column is logged
                   ) -> list: # indices of the columns to replace by log(1 + x)
-    "Columns that are never negative and skewed to the right: mean(((x - mean) / std)**3) > `threshold`, on the rows given."
+    """Columns that are never negative and skewed to the right: mean(((x - mean) / std)**3) > `threshold` on the rows
+given, with the population std (as `standardize`; scipy's biased `skew`). A constant column has no skewness and is never logged."""
+    if not isinstance(x, Tensor) or not x.is_floating_point(): raise TypeError(f"skewed_columns: x must be a floating-point tensor, got {getattr(x, 'dtype', type(x).__name__)}")
     if x.ndim != 2 or len(x) < 3: raise ValueError(f"skewed_columns: x must be (N, d) with N >= 3, got shape {tuple(x.shape)}")
-    z = (x - x.mean(0)) / x.std(0)
-    skew = (z ** 3).mean(0)
-    return [j for j in range(x.shape[1]) if bool((x[:, j] >= 0).all()) and float(skew[j]) > threshold]
+    if not torch.isfinite(x).all(): raise ValueError("skewed_columns: x contains NaN or infinite values")
+    if not isinstance(threshold, (int, float)): raise TypeError(f"skewed_columns: threshold must be a number, got {threshold!r}")
+    std = x.std(0, correction=0)
+    skew = ((x - x.mean(0)) / std.where(std > 0, 1.)).pow(3).mean(0)
+    return [j for j in range(x.shape[1]) if bool((x[:, j] >= 0).all()) and float(std[j]) > 0 and float(skew[j]) > threshold]
 
 # %% ../nbs/04_boston_multilayer.ipynb #fit_boston_code
 BOSTON_RECIPE = dict(hidden=(128, 64), opt="adam", lr=0.003, wd=1e-3, bs=32, epochs=200, patience=40,
@@ -320,11 +340,18 @@ def _as_float64(fn:str, name:str, t, shape:str) -> Tensor:
     if not torch.isfinite(t).all(): raise ValueError(f"{fn}: {name} contains NaN or infinite values")
     return t.to(torch.float64)
 
+def _whole(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
+
 def _recipe(recipe:dict|None) -> dict:
     r = {**BOSTON_RECIPE, **(recipe or {})}
     if unknown := set(r) - set(BOSTON_RECIPE): raise ValueError(f"fit_boston: unknown recipe keys {sorted(unknown)}; known: {sorted(BOSTON_RECIPE)}")
     if r["opt"] not in ("adam", "sgd"): raise ValueError(f'fit_boston: opt must be "adam" or "sgd", got {r["opt"]!r}')
-    if not 1 <= r["members"] <= r["folds"]: raise ValueError(f"fit_boston: need 1 <= members <= folds, got {r['members']} and {r['folds']}")
+    if not (_whole(r["folds"]) and r["folds"] >= 2): raise ValueError(f"fit_boston: folds must be a whole number >= 2, got {r['folds']!r}")
+    if not (_whole(r["members"]) and 1 <= r["members"] <= r["folds"]):
+        raise ValueError(f"fit_boston: members must be a whole number with 1 <= members <= folds, got {r['members']!r} and {r['folds']}")
+    if not (isinstance(r["hidden"], (tuple, list)) and all(_whole(h) and h > 0 for h in r["hidden"])):
+        raise ValueError(f"fit_boston: hidden must be a tuple of positive widths like (128, 64), got {r['hidden']!r}")
+    if r["skew"] is not None and not isinstance(r["skew"], (int, float)): raise ValueError(f"fit_boston: skew must be a number or None, got {r['skew']!r}")
     return r
 
 def fit_boston(x_train:Tensor, # raw features, (N, 13) (any number of columns d is accepted; predictions need the same d)
@@ -340,9 +367,10 @@ def fit_boston(x_train:Tensor, # raw features, (N, 13) (any number of columns d 
     if len(X) < 20: raise ValueError(f"fit_boston: need at least 20 rows to carve out validation rows, got {len(X)}")
     r, members = _recipe(recipe), []
     logged = [] if r["skew"] is None else skewed_columns(X, r["skew"])
-    def features(x): x = x.clone(); x[:, logged] = torch.log1p(x[:, logged]); return x
-    X = features(X)
+    def log_skewed(x): x = x.clone(); x[:, logged] = torch.log1p(x[:, logged]); return x
+    X = log_skewed(X)
     folds = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed * 100)).chunk(r["folds"])
+    if len(folds) != r["folds"]: raise ValueError(f"fit_boston: {len(X)} rows cannot make {r['folds']} folds")
     for m in (progress_bar(range(r["members"])) if progress else range(r["members"])):
         tr, va = torch.cat([f for j, f in enumerate(folds) if j != m]), folds[m]
         x_tr, x_va, (x_mean, x_std) = standardize(X[tr], X[va])
@@ -357,6 +385,8 @@ def fit_boston(x_train:Tensor, # raw features, (N, 13) (any number of columns d 
         "Average of the members' predictions, mapped back to thousands of dollars."
         x = _as_float64("predict", "x", x, f"(M, {d})")
         if x.shape[1] != d: raise ValueError(f"predict: x must be (M, {d}) like the training features, got {tuple(x.shape)}")
-        x = features(x)
+        if logged and (x[:, logged] < 0).any():
+            raise ValueError(f"predict: columns {logged} are logged (never negative in the training rows) but x has negative values there")
+        x = log_skewed(x)
         return torch.stack([net((x - xm) / xs) * ys + ym for net, xm, xs, ym, ys in members]).mean(0)
     return predict
