@@ -5,7 +5,7 @@ Times forward + backward of the 784-50-1 MNIST net done by hand (`backprop_cours
 the in-place version of `backprop_course.mlp.forward_and_backward`, which is timed too) against the same forward pass
 differentiated by autograd, on seeded synthetic data of full MNIST size (50,000 x 784; the MNIST file is not needed:
 the cost depends only on the shapes). The versions run alternately and the fastest runs are compared; peak memory comes
-from PyTorch's profiler (see `backprop_course.perf.peak_memory` and the appendix notebook `nbs/05_appendix_speed.ipynb`).
+from PyTorch's profiler (see `backprop_course.perf.peak_memory` and the appendix notebook `nbs/06_appendix_speed.ipynb`).
 
     .venv/bin/python tools/bench_mlp.py                 # PyTorch's default threads, 15 repeats
     .venv/bin/python tools/bench_mlp.py --threads 1 --check
