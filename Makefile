@@ -47,9 +47,11 @@ readme: $(STAMP)
 docs: $(STAMP)
 	$(PY) tools/build_docs.py
 
-## make workflows: validate .github/workflows against the GitHub workflow schema (also run by pytest)
+## make workflows: validate .github/workflows against the GitHub workflow schema and audit them with zizmor, offline
+## (both also run by pytest, tests/test_workflows.py)
 workflows: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yaml
+	$(BIN)/zizmor --offline .github/workflows/
 
 clean-venv:
 	rm -rf .venv
