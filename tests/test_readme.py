@@ -47,3 +47,25 @@ def test_readme_gives_the_plain_commands_for_every_system():
             assert want in cmds, f"README: `{want}` missing from {cmds}"
     assert "python3 -m venv .venv" in bash and "py -m venv .venv" in ps and r".venv\Scripts\Activate.ps1" in ps
     assert "pytest" in bash and any(c.startswith("nbdev-test") for c in bash)
+
+def test_lesson_times_in_the_table_come_from_the_tool(tmp_path):
+    "The README's 'time' column is what tools/lesson_times.py recorded, for every page; no page claims a time by hand."
+    import json, shutil
+    lt = load_tool("lesson_times")
+    record = json.loads((ROOT/"tools"/"lesson_times.json").read_text())
+    pages = [p.stem for p in lt.pages()]
+    assert set(record["pages"]) == set(pages), f"pages not measured: {sorted(set(pages) - set(record['pages']))}; run tools/lesson_times.py"
+    index = tmp_path/"index.ipynb"; shutil.copy(ROOT/"nbs"/"index.ipynb", index)
+    lt.write_table(record, index)
+    assert index.read_text(encoding="utf-8") == (ROOT/"nbs"/"index.ipynb").read_text(encoding="utf-8"), \
+        "the lesson table's times differ from tools/lesson_times.json: run `python tools/lesson_times.py --table-only`"
+    readme = (ROOT/"README.md").read_text(encoding="utf-8")
+    assert "well under a minute" not in readme and "(not measured)" not in readme
+
+def test_every_lesson_runs_in_a_minute():
+    "Lessons 00-05, as a learner opens them: at most 60 s on a quiet 2-core machine, 120 s beside a busy process."
+    import json
+    record = json.loads((ROOT/"tools"/"lesson_times.json").read_text())
+    slow = {k: (v["quiet"]["seconds"], v.get("busy", {}).get("seconds")) for k, v in record["pages"].items()
+            if re.match(r"0[0-5]", k) and (v["quiet"]["seconds"] > 60 or v.get("busy", {}).get("seconds", 0) > 120 or "busy" not in v)}
+    assert not slow, f"lessons over a minute (quiet, busy seconds): {slow}"
