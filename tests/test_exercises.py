@@ -45,8 +45,8 @@ def lessons_with_exercises():
 
 
 def test_every_lesson_has_exercises():
-    lessons = [p for p in LESSONS if re.match(r'0[1-4]_', p.name)]
-    assert len(lessons) == 4, lessons
+    lessons = [p for p in LESSONS if re.match(r'0[1-5]_', p.name) and 'appendix' not in p.name]
+    assert len(lessons) == 5, lessons
     for p in lessons:
         nb = nbformat.read(p, as_version=4)
         mod, stubs = lesson_module(nb), stub_cells(nb)
@@ -75,6 +75,19 @@ def test_committed_lesson_shows_untouched_exercises(path):
 
 
 @pytest.mark.parametrize('path', lessons_with_exercises(), ids=lambda p: p.name)
+def test_lesson_asks_before_it_tells(path):
+    "The committed lesson's first check sits in its first 15% of cells, at least three before its last quarter, and each `use` fell back to the reference."
+    nb = nbformat.read(path, as_version=4)
+    n = len(nb.cells)
+    checks = [i for i, c in enumerate(nb.cells) if c.cell_type == 'code' and 'not attempted' in text_of(c)]
+    assert checks and checks[0] <= 0.15 * n, f'{path.name}: first check at cell {checks and checks[0]} of {n}: ask within the first 15%'
+    assert sum(i < 0.75 * n for i in checks) >= 3, f'{path.name}: {sum(i < 0.75 * n for i in checks)} checks before the last quarter, 3 expected'
+    for c in nb.cells:
+        if c.cell_type == 'code' and re.search(r"= use\('", c.source):
+            assert "goes on with the course's" in text_of(c), f'{path.name}: untouched, `{c.source.strip()}` should fall back to the reference'
+
+
+@pytest.mark.parametrize('path', lessons_with_exercises(), ids=lambda p: p.name)
 def test_lesson_runs_with_reference_answers(path):
     "Put each reference answer where the learner writes theirs, run the whole lesson, and every check says 'right'."
     nb = nbformat.read(path, as_version=4)
@@ -85,3 +98,6 @@ def test_lesson_runs_with_reference_answers(path):
     for name, i in stubs.items():
         checks = [c for c in nb.cells[i + 1:] if c.cell_type == 'code' and f"check('{name}'" in c.source]
         assert f'{name}: right' in text_of(checks[0]), f'{path.name}: with the reference answer, {name} says: {text_of(checks[0])!r}'
+    for c in nb.cells:                     # every `use` now goes on with the learner's (here: the reference's) answer
+        if c.cell_type == 'code' and re.search(r"= use\('", c.source):
+            assert 'goes on with your' in text_of(c), f'{path.name}: with the reference answers, `{c.source.strip()}` says {text_of(c)!r}'
