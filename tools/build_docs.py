@@ -236,7 +236,7 @@ def split_checks(src):
     part = lambda i, j: '\n'.join(lines[i:j]).strip('\n')
     return part(0, a), part(a, b), part(b, len(lines))
 
-CHECKS_PROMPT = {'code_prompt_show': 'Show the checks this cell runs', 'code_prompt_hide': 'Hide the checks'}
+CHECKS_PROMPT = {'code_prompt_show': 'Show the checks', 'code_prompt_hide': 'Hide the checks'}
 def checks_cell(src):
     "A folded code cell that holds a lesson's checks (they run with the notebook; the page shows them on request)."
     cell = nbformat.v4.new_code_cell(src)
@@ -494,7 +494,7 @@ class Site:
             if not cell.source.strip(): tags.append('remove-input')
             parts = None if set(tags) & {'remove-input', 'hide-input', 'not-run'} else split_checks(cell.source)
             if parts and not parts[1]:       # only checks: folded, with its outputs (if any) in view
-                tags.append('hide-input')
+                tags += ['hide-input', 'checks']
                 cell.metadata['mystnb'] = dict(CHECKS_PROMPT)
                 parts = None
             if parts:                        # checks before or after the lesson's code: folded, in cells of their own

@@ -171,9 +171,23 @@ document.addEventListener("DOMContentLoaded", () => {
     document.body.appendChild(overlay);
   });
 
-  async function layout() { await fitMath(); markScrollers(); zoomImages(); }
+  // <html data-course-layout="done"> once the page is laid out (tests wait for it), "pending" while it is redone
+  const root = document.documentElement;
+  let running = Promise.resolve();
+  function layout() {
+    root.dataset.courseLayout = "pending";
+    running = running.then(async () => {
+      try { await fitMath(); } catch (e) { console.error(e); }
+      markScrollers(); zoomImages();
+    }).finally(() => { if (!pending) root.dataset.courseLayout = "done"; });
+    return running;
+  }
   let pending = 0;
-  const later = () => { cancelAnimationFrame(pending); pending = requestAnimationFrame(layout); };
+  const later = () => {
+    root.dataset.courseLayout = "pending";
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(() => { pending = 0; layout(); });
+  };
   window.addEventListener("load", () => {
     layout();
     const mj = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
