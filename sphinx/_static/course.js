@@ -174,10 +174,15 @@ document.addEventListener("DOMContentLoaded", () => {
   // <html data-course-layout="done"> once the page is laid out (tests wait for it), "pending" while it is redone
   const root = document.documentElement;
   let running = Promise.resolve();
+  const fitted = { width: -1, typeset: -1 };
   function layout() {
     root.dataset.courseLayout = "pending";
     running = running.then(async () => {
-      try { await fitMath(); } catch (e) { console.error(e); }
+      const w = article().clientWidth, typeset = document.querySelectorAll("mjx-container").length;
+      if (w !== fitted.width || typeset !== fitted.typeset) {      // equations depend on the column's width only
+        try { await fitMath(); } catch (e) { console.error(e); }
+        Object.assign(fitted, { width: w, typeset });
+      }
       markScrollers(); zoomImages();
     }).finally(() => { if (!pending) root.dataset.courseLayout = "done"; });
     return running;
