@@ -12,6 +12,14 @@ nbdev's own renderer is Quarto, which cannot be installed here, so the site is b
    MyST-NB cell tags, show_doc output gets anchors and links to/from the API reference, nbdev's absolute doc
    links become cross-references, and each lesson gets a "run it yourself" note with a link to its source.
    An API reference page (`api.md`) is generated from the show_doc output of every exported name.
+   What a reader should not see is handled here, for whatever a lesson outputs: a cell's leading and trailing
+   `assert`/`test_*` statements are folded into "Show the checks" toggles (a cell of checks only is folded whole);
+   a progress bar is shown as the bar (not its HTML source as code) and fastprogress's <style> output is dropped;
+   warnings lose the file path of the machine that ran the notebook; NumPy scalar reprs (`np.float64(0.69)`) are
+   printed as the numbers; the echoed repr of a course object after a cell printed its report is dropped; links to
+   pages the site does not build keep their text and lose the link; `$...$` TeX in signature comments becomes
+   plain Unicode text (`σ(z)`, `η`). Layout (wrapping, scroll cues, equations that fit, pictures that open full
+   size) is sphinx/_static/course.css and course.js; tests/test_browser.py checks all of it at 1280 and 390 px.
 3. `sphinx-build -W` (warnings are errors) renders it with MyST-NB (no execution: the committed outputs are
    shown), sphinx-book-theme and an offline MathJax into `_docs/`.
 
