@@ -514,9 +514,8 @@ def test_the_checks_can_fail(browser, server, course_classes):
 
 
 def test_browser_test_is_fast(reports):
-    "Both widths of every page, with screenshots, in well under two minutes (the site build comes on top)."
-    print({k: [round(x, 1) for x in v['seconds']] for k, v in reports.items() if k != 'seconds'})
-    assert reports['seconds'] < 100, f"the browser checks took {reports['seconds']:.0f} s"
+    "Both widths of every page, with screenshots, within two minutes on a busy 2-core machine (the build comes on top)."
+    assert reports["seconds"] < 120, f"the browser checks took {reports['seconds']:.0f} s"
 
 
 def test_search_finds_a_lesson(browser, server):
