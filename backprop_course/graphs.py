@@ -100,7 +100,7 @@ def backward_numbers(nodes:dict, # node name -> text under it
 
 # %% ../nbs/09_appendix_graphs.ipynb #26ec8d00
 _FWD, _BWD, _LINE, _FILL, _EDGEC = '#1a7f37', '#c0392b', '#4d4d4d', '#eef2fa', '#5b6b8c'
-_PT = dict(name=11, text=10, edge=9, caption=8.5, title=12)   # font sizes in points at full size
+_PT = dict(name=11, text=10, edge=10, caption=10, title=12)   # font sizes in points at full size: 10 or more
 
 def _text_wh(s, size, bold=False):
     "Width and height in inches of `s` drawn at `size` points, measured by matplotlib's own renderer."
@@ -195,7 +195,7 @@ def _render(p, ax):
     "Draw a plan into `ax`, scaling fonts and lines down if the axes is smaller than the plan."
     fig, (W, H), (x0, x1, y0, y1), m = ax.figure, _size(p), p['lim'], p['m']
     bb = ax.get_position()
-    s = min(1., bb.width * fig.get_figwidth() / W, bb.height * fig.get_figheight() / H)
+    s = min(1., round(min(bb.width * fig.get_figwidth() / W, bb.height * fig.get_figheight() / H), 6))   # no 0.99999 from rounding
     ax.set_xlim(x0, x1); ax.set_ylim(y0, y1)
     ax.set_aspect('equal', adjustable='box'); ax.axis('off')
     boxes, pad = {}, 0.08
@@ -238,7 +238,7 @@ def draw_graph(nodes:dict, # node name -> text shown under it: a forward value s
     """Draw a computational graph left to right: each node is a rounded box with its name and, under it, its text
     in green; each edge is an arrow src -> dst with its text in red along it, numbered in backward order.
     Two edges with the same src and dst (a value used twice) are drawn as two distinct arcs. Names and texts may
-    use matplotlib mathtext between dollar signs; the curly 𝓛 is drawn as `$\\mathcal{L}$`."""
+    use matplotlib mathtext (TeX between dollar signs); a curly 𝓛 is drawn with mathtext's `\\mathcal{L}`."""
     p = _plan(nodes, edges, title)
     if ax is None: ax = _new_figure(*_size(p)).add_axes((0, 0, 1, 1))
     _render(p, ax)

@@ -32,6 +32,7 @@ html_js_files = ['course.js']
 
 html_theme = 'sphinx_book_theme'
 html_title = project
+html_favicon = '_static/favicon.png'    # a white ∂ on the course's blue
 html_copy_source = False          # the sources are translated notebooks; the real source is linked instead
 html_show_sourcelink = False
 html_last_updated_fmt = None

@@ -194,3 +194,32 @@ def test_no_page_loads_anything_from_another_host(site):
         ext = [u for u in re.findall(r'url\(\s*[\'"]?([^\'")]+)', css.read_text(errors='replace')) if is_external(u)]
         ext += re.findall(r'@import\s+[\'"](https?:[^\'"]+)', css.read_text(errors='replace'))
         assert not ext, f'{css.relative_to(DOCS)} pulls from other hosts: {ext}'
+
+
+def test_links_lead_to_pages_the_site_builds(site):
+    """Every link between pages of the site reaches a page (and an anchor) that exists, including the site's own
+    absolute address that nbdev writes: no link to a page the site does not build (a solutions notebook, say)."""
+    import tomllib
+    doc_url = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']['urls'].get('Documentation', '').rstrip('/')
+    ids, bad = {}, []
+    def ids_of(f):
+        if f not in ids: ids[f] = set(re.findall(r'\bid="([^"]+)"', f.read_text(encoding='utf-8')))
+        return ids[f]
+    for page in html_pages():
+        for href in Page(page).links:
+            if doc_url and href.startswith(doc_url + '/'): href = href[len(doc_url) + 1:]
+            elif is_external(href) or href.startswith(('mailto:', 'javascript:')): continue
+            path, _, anchor = href.partition('#')
+            target = (page.parent/path).resolve() if path else page
+            if target.is_dir(): target = target/'index.html'
+            if not target.exists(): bad.append(f'{page.name}: {href} (no such page)')
+            elif anchor and target.suffix == '.html' and anchor not in ids_of(target): bad.append(f'{page.name}: {href} (no such anchor)')
+    assert not bad, f'{len(bad)} links lead nowhere:\n  ' + '\n  '.join(bad[:30])
+
+
+def test_favicon(site):
+    "Every page names the site's icon, and it is there."
+    for page in html_pages():
+        icons = [u for kind, u in Page(page).resources if kind == 'link' and 'favicon' in u]
+        assert icons, f'{page.name} has no favicon'
+        assert (page.parent/icons[0]).exists(), f'{page.name}: {icons[0]} is missing'

@@ -12,6 +12,14 @@ nbdev's own renderer is Quarto, which cannot be installed here, so the site is b
    MyST-NB cell tags, show_doc output gets anchors and links to/from the API reference, nbdev's absolute doc
    links become cross-references, and each lesson gets a "run it yourself" note with a link to its source.
    An API reference page (`api.md`) is generated from the show_doc output of every exported name.
+   What a reader should not see is handled here, for whatever a lesson outputs: a cell's leading and trailing
+   `assert`/`test_*` statements are folded into "Show the checks" toggles (a cell of checks only is folded whole);
+   a progress bar is shown as the bar (not its HTML source as code) and fastprogress's <style> output is dropped;
+   warnings lose the file path of the machine that ran the notebook; NumPy scalar reprs (`np.float64(0.69)`) are
+   printed as the numbers; the echoed repr of a course object after a cell printed its report is dropped; links to
+   pages the site does not build keep their text and lose the link; `$...$` TeX in signature comments becomes
+   plain Unicode text (`σ(z)`, `η`). Layout (wrapping, scroll cues, equations that fit, pictures that open full
+   size) is sphinx/_static/course.css and course.js; tests/test_browser.py checks all of it at 1280 and 390 px.
 3. `sphinx-build -W` (warnings are errors) renders it with MyST-NB (no execution: the committed outputs are
    shown), sphinx-book-theme and an offline MathJax into `_docs/`.
 
@@ -117,6 +125,133 @@ def md_escape(s): return re.sub(r'([\\`*_\[\]<>#])', r'\\\1', s)
 
 def slug(s): return re.sub(r'[^a-z0-9]+', '-', s.lower()).strip('-')   # what docutils keeps of an id
 
+# ---------------------------------------------------------------- outputs and signatures as a reader should see them
+
+_TEX_SYMBOLS = {
+    'alpha': 'α', 'beta': 'β', 'gamma': 'γ', 'delta': 'δ', 'epsilon': 'ε', 'varepsilon': 'ε', 'eta': 'η', 'theta': 'θ',
+    'lambda': 'λ', 'mu': 'μ', 'sigma': 'σ', 'tau': 'τ', 'phi': 'φ', 'varphi': 'φ', 'omega': 'ω', 'Delta': 'Δ',
+    'Sigma': 'Σ', 'nabla': '∇', 'partial': '∂', 'odot': '⊙', 'cdot': '·', 'times': '×', 'top': 'ᵀ', 'sum': 'Σ',
+    'prod': 'Π', 'le': '≤', 'leq': '≤', 'ge': '≥', 'geq': '≥', 'ne': '≠', 'neq': '≠', 'approx': '≈', 'infty': '∞',
+    'to': '→', 'rightarrow': '→', 'leftarrow': '←', 'in': '∈', 'ell': 'ℓ', 'log': 'log', 'exp': 'exp', 'max': 'max',
+    'min': 'min', 'tanh': 'tanh', 'quad': ' ', 'qquad': '  ', 'ldots': '…', 'cdots': '⋯', 'mid': '|', 'lvert': '|',
+    'rvert': '|', 'prime': '′', 'left': '', 'right': '', ',': ' ', ';': ' ', ':': ' ', '!': '', ' ': ' ', '{': '{', '}': '}'}
+_TEX_FONTS = {'mathcal': {'L': '𝓛'}, 'mathbb': {'R': 'ℝ', '1': '𝟙'}}
+
+def _tex_group(s, i):
+    "The argument of a TeX command at s[i:]: (text, end), a {group} or one character."
+    while i < len(s) and s[i] == ' ': i += 1
+    if i < len(s) and s[i] == '{':
+        depth, j = 0, i
+        for j in range(i, len(s)):
+            depth += {'{': 1, '}': -1}.get(s[j], 0)
+            if depth == 0: break
+        return s[i + 1:j], j + 1
+    if i < len(s) and s[i] == '\\':
+        m = re.match(r'\\([a-zA-Z]+|.)', s[i:])
+        return m.group(0), i + len(m.group(0))
+    return s[i:i + 1], i + 1
+
+def tex_to_text(tex):
+    r"""Inline TeX as plain Unicode text, for places that cannot typeset maths (a code block): `\sigma(z)` -> `σ(z)`,
+    `e^{-z}` -> `e^(-z)`, `\frac{a}{b}` -> `a/b`, `\hat y` -> `ŷ`, `\mathcal{L}` -> `𝓛`."""
+    out, i = [], 0
+    while i < len(tex):
+        c = tex[i]
+        if c == '\\':
+            m = re.match(r'\\([a-zA-Z]+|.)', tex[i:])
+            name, i = m.group(1), i + len(m.group(0))
+            if name.isalpha():                      # TeX drops the spaces after a command word
+                while i < len(tex) and tex[i] == ' ': i += 1
+            if name in ('frac', 'dfrac', 'tfrac'):
+                a, i = _tex_group(tex, i); b, i = _tex_group(tex, i)
+                a, b = tex_to_text(a), tex_to_text(b)
+                wrap = lambda t: t if re.fullmatch(r'[\w.′ᵀ∂]+', t) else f'({t})'
+                out.append(f'{wrap(a)}/{wrap(b)}')
+            elif name == 'sqrt':
+                a, i = _tex_group(tex, i); out.append(f'√({tex_to_text(a)})')
+            elif name in ('hat', 'bar', 'tilde', 'vec'):
+                a, i = _tex_group(tex, i); mark = {'hat': '\u0302', 'bar': '\u0304', 'tilde': '\u0303', 'vec': '\u20d7'}[name]
+                a = tex_to_text(a); out.append(a + mark if len(a) == 1 else f'{name}({a})')
+            elif name in _TEX_FONTS:
+                a, i = _tex_group(tex, i); out.append(''.join(_TEX_FONTS[name].get(ch, ch) for ch in tex_to_text(a)))
+            elif name in ('mathrm', 'text', 'mathbf', 'mathit', 'operatorname', 'textrm', 'boldsymbol'):
+                a, i = _tex_group(tex, i); out.append(tex_to_text(a))
+            else: out.append(_TEX_SYMBOLS.get(name, name))
+        elif c in '^_':
+            a, i = _tex_group(tex, i + 1)
+            a = tex_to_text(a)
+            if a in ('ᵀ', '′'): out.append(a)                               # ^\top, ^\prime
+            elif len(a) == 1 or re.fullmatch(r'\[[^\]]*\]', a) or (c == '_' and re.fullmatch(r'\w+', a)): out.append(c + a)
+            else: out.append(f'{c}({a})')
+        elif c in '{}': i += 1
+        else: out.append(c); i += 1
+    return ''.join(out)
+
+_math_in_comment_re = re.compile(r'(?<![\\$\w])\$([^$\n]+?)\$(?!\w)')
+def plain_signature(md):
+    "The ```python signature blocks of show_doc output with any `$...$` maths in the parameter comments as plain text."
+    def block(m): return m.group(1) + _math_in_comment_re.sub(lambda t: tex_to_text(t.group(1)), m.group(2)) + m.group(3)
+    return re.sub(r'(```python\n)(.*?)(\n```)', block, md, flags=re.S)
+
+_warning_re = re.compile(r'^(?:[^\n:]*?[/\\])?[^\n/\\:]+\.py:\d+: (\w*Warning): (.*)\n?((?:[ \t]+\S.*(?:\n|$))*)', re.M)
+def clean_warnings(text):
+    """Python warnings as printed, `<file>:<line>: <Category>: <message>` and the source line: the category and the
+    message only. The file is a path of the machine that ran the notebook (the kernel's temporary copy of the cell, a
+    library's source), which tells a reader nothing; so does PyTorch's note on the C++ file that raised it."""
+    def sub(m): return m.group(1) + ': ' + re.sub(r'\s*\(Triggered internally at [^)]*\)', '', m.group(2)) + '\n'
+    return _warning_re.sub(sub, text)
+
+_np_scalar_re = re.compile(r'\bnp\.(?:float|int|uint|complex)\d*\(([-+\w.]+)\)')
+def plain_numbers(text):
+    "NumPy 2's scalar reprs inside printed containers (`{0.1: np.float64(0.69)}`) as the numbers they are."
+    return _np_scalar_re.sub(r'\1', text)
+
+def is_style_only(o):
+    "An output that only adds CSS (fastprogress's progress-bar style): nothing to see, and it would restyle the page."
+    html = o.get('data', {}).get('text/html')
+    html = ''.join(html) if isinstance(html, list) else html
+    return bool(html) and re.fullmatch(r'\s*<style[^>]*>.*?</style>\s*', html, re.S) is not None
+
+def progress_html(o):
+    "The HTML of a progress bar output (fastprogress: a <progress> element and its one line of text), or None."
+    html = o.get('data', {}).get('text/html')
+    html = ''.join(html) if isinstance(html, list) else html
+    return html if html and '<progress' in html else None
+
+def _is_check(stmt):
+    "A statement that only checks: `assert ...` or a call of a fastcore `test_*` function."
+    if isinstance(stmt, ast.Assert): return True
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and isinstance(stmt.value.func, ast.Name)
+            and stmt.value.func.id.startswith('test_'))
+
+def split_checks(src):
+    """Split a code cell's source into (leading checks, the rest, trailing checks): the runs of `assert` and `test_*`
+    statements at its start and its end, each with the comment lines just above it. None if it has none (or does not
+    parse)."""
+    try: body = ast.parse(src).body
+    except SyntaxError: return None
+    if not body or not any(_is_check(st) for st in (body[0], body[-1])): return None
+    lines = src.splitlines()
+    def start_of(st):   # the statement's first line, moved up over the comment lines right above it
+        i = st.lineno - 1
+        while i > 0 and lines[i - 1].strip().startswith('#'): i -= 1
+        return i
+    n_lead = next((k for k, st in enumerate(body) if not _is_check(st)), len(body))
+    if n_lead == len(body): return src, '', ''
+    n_trail = next(k for k, st in enumerate(reversed(body)) if not _is_check(st))
+    a = start_of(body[n_lead]) if n_lead else 0
+    b = start_of(body[len(body) - n_trail]) if n_trail else len(lines)
+    part = lambda i, j: '\n'.join(lines[i:j]).strip('\n')
+    return part(0, a), part(a, b), part(b, len(lines))
+
+CHECKS_PROMPT = {'code_prompt_show': 'Show the checks', 'code_prompt_hide': 'Hide the checks'}
+def checks_cell(src):
+    "A folded code cell that holds a lesson's checks (they run with the notebook; the page shows them on request)."
+    cell = nbformat.v4.new_code_cell(src)
+    cell.metadata['tags'] = ['hide-input', 'checks']
+    cell.metadata['mystnb'] = dict(CHECKS_PROMPT)
+    return cell
+
 # ---------------------------------------------------------------- step 2: the translation
 
 class Site:
@@ -128,6 +263,7 @@ class Site:
         self.sd_labels = {}   # (doc, anchor as nbdev's _modidx writes it) -> label
         self.api_labels = {}  # (module, name) -> label of its API reference entry
         self.used_labels = set()
+        self.unlinked = set()  # notebooks that pages link to but the site does not build (their links become text)
 
     def new_label(self, text):
         "A unique Sphinx label for `text` (labels ignore case: `Lin` and `lin` must not collide)."
@@ -249,12 +385,20 @@ class Site:
             # a heading anchor written in a notebook link is kept (and checked by Sphinx); nbdev's guesses are not
             return f'](project:{doc}.ipynb' + (f'#{anchor}' if anchor and nb_link else '') + ')'
         if base := self.info['doc_url']:
-            pat = re.compile(r'\]\(' + re.escape(base) + r'/([\w.-]+?)\.html(?:#([^)\s]+))?\)')
-            md = pat.sub(lambda m: doc_link(m.group(1), m.group(2)) if m.group(1) in docs else m.group(0), md)
+            def doc_sub(m):
+                if m.group(2) in docs: return '[' + m.group(1) + doc_link(m.group(2), m.group(3))
+                # a page this site does not build (nbdev links names of the solutions modules too): the text alone
+                self.unlinked.add(f'{m.group(2)}.html')
+                return m.group(1)
+            pat = re.compile(r'(?<!!)\[([^\[\]]*)\]\(' + re.escape(base) + r'/([\w./-]+?)\.html(?:#([^)\s]+))?\)')
+            md = pat.sub(doc_sub, md)
         def nb_sub(m):
-            page = self.pages.get(m.group(1))
-            return doc_link(page['doc'], m.group(2), nb_link=True) if page else m.group(0)
-        return re.sub(r'\]\((?:\./)?([\w.-]+\.ipynb)(?:#([^)\s]+))?\)', nb_sub, md)
+            page = self.pages.get(m.group(2)) if '/' not in m.group(2) else None
+            if page: return '[' + m.group(1) + doc_link(page['doc'], m.group(3), nb_link=True)
+            # a notebook this site does not build (a solutions notebook, a lesson not written yet): its text, no link
+            self.unlinked.add(m.group(2))
+            return m.group(1)
+        return re.sub(r'(?<!!)\[([^\[\]]*)\]\((?:\./)?([\w./-]+\.ipynb)(?:#([^)\s]+))?\)', nb_sub, md)
 
     def show_doc_entry(self, doc, sd, level, labelled):
         "A lesson's show_doc output, one level below the heading it follows, with its anchor and API link."
@@ -271,7 +415,7 @@ class Site:
         links = ([f'[source]({src}){{.sd-source}}'] if src else []) + extra_links
         return (f'({label})=\n{"#" * level} {md_escape(name)}\n\n'
                 + ('{.sd-links}\n' + ' · '.join(links) + '\n\n' if links else '')
-                + self.rewrite_links(body) + '\n')
+                + self.rewrite_links(plain_signature(body)) + '\n')
 
     # -- pass 2: write the Sphinx source notebooks
     def colab_url(self, name):
@@ -325,8 +469,20 @@ class Site:
             if not as_bool(opts.get('warning', True)):
                 cell.outputs = [o for o in cell.outputs if not (o.output_type == 'stream' and o.name == 'stderr')]
             outputs = []
+            printed = any(o.output_type == 'stream' and o.name == 'stdout' for o in cell.get('outputs', []))
             for o in cell.get('outputs', []):
                 if WIDGET_MIME in o.get('data', {}): continue   # live widgets need a kernel; lessons show a static figure
+                if is_style_only(o): continue
+                if (html := progress_html(o)) is not None:      # the bar itself, not its HTML source as code
+                    outputs.append(nbformat.v4.new_output('display_data', data={'text/html': html}))
+                    continue
+                if o.output_type == 'stream':
+                    o.text = plain_numbers(clean_warnings(o.text) if o.name == 'stderr' else o.text)
+                    if not o.text.strip(): continue
+                elif 'text/plain' in o.get('data', {}):
+                    o.data['text/plain'] = plain_numbers(o.data['text/plain'])
+                    if printed and o.output_type == 'execute_result' and set(o.data) == {'text/plain'} and self.echoed_repr(o.data['text/plain']):
+                        continue     # a report printed, then the object it returned echoed: the repr is noise
                 md = md_text(o)
                 if md is not None and (sd := parse_show_doc(md)): md = self.show_doc_entry(doc, sd, level, labelled)
                 else:
@@ -344,8 +500,17 @@ class Site:
             cell.outputs = outputs
             if not cell.source.strip() and not outputs: continue
             if not cell.source.strip(): tags.append('remove-input')
+            parts = None if set(tags) & {'remove-input', 'hide-input', 'not-run'} else split_checks(cell.source)
+            if parts and not parts[1]:       # only checks: folded, with its outputs (if any) in view
+                tags += ['hide-input', 'checks']
+                cell.metadata['mystnb'] = dict(CHECKS_PROMPT)
+                parts = None
+            if parts:                        # checks before or after the lesson's code: folded, in cells of their own
+                lead, cell.source, trail = parts
+                if lead: cells.append(checks_cell(lead))
             if tags: cell.metadata['tags'] = sorted(set(tags))
             cells.append(cell)
+            if parts and trail: cells.append(checks_cell(trail))
         if doc == 'index': cells.append(nbformat.v4.new_markdown_cell(self.index_contents()))
         nb.cells = cells
         nb.metadata.pop('execution', None)
@@ -385,6 +550,13 @@ class Site:
                     code = kind if kind not in (None, 'function', 'class') else name
                     md.append(f'({label})=\n### {name}\n\n```python\n{code}\n```\n')
         return '\n'.join(md)
+
+    def echoed_repr(self, text):
+        "Is `text` the repr of an object of a class the package exports, e.g. `GradComparison(name='dL_dX', ...)`?"
+        if not hasattr(self, '_classes'):
+            self._classes = {n for _, _, _, names, _ in self.exported() for n, kind in names if kind == 'class'}
+        m = re.match(r'\s*([A-Za-z_]\w*)\(\w+=', text)
+        return bool(m and m.group(1) in self._classes)
 
     def page_by_doc(self, doc): return next(p for p in self.pages.values() if p['doc'] == doc)
 
@@ -437,7 +609,9 @@ def main():
     t0 = time.time()
     run_nbdev_proc(force=args.force)
     t1 = time.time()
-    Site().write()
+    site = Site()
+    site.write()
+    if site.unlinked: print(f"links to pages the site does not build (shown as text, without the link): {', '.join(sorted(site.unlinked))}")
     t2 = time.time()
     sphinx_build()
     t3 = time.time()
