@@ -25,12 +25,16 @@ _NAN_CAUSES = {'log': "the log of a negative number is NaN", '**': "a negative n
                '+': "infinity minus infinity is NaN", '@': "a sum of infinities of both signs is NaN",
                'sum': "infinity minus infinity is NaN", 'mean': "infinity minus infinity is NaN, and so is the mean of no entries (an empty batch)"}
 
-def _nan_error(data:Tensor, op:str, name:str) -> Exception:
-    "The error for NaN in `data`: in a leaf's data (a ValueError) or made by the operation `op` (a FloatingPointError)."
-    n = f"{int(torch.isnan(data).sum())} of {data.numel()} entries"
-    if not op: return ValueError(f"Value{' ' + repr(name) if name else ''}: the data hold NaN ({n}); repair or drop those entries first")
-    return FloatingPointError(f"`{op}` made NaN in the forward pass ({n} of its output, shape {_shape(data)}) from inputs without NaN: "
-                              + _NAN_CAUSES.get(op, f"look at the inputs of `{op}`"))
+def _nan_error(data:Tensor, op:str, name:str, parents:tuple) -> Exception:
+    "The error for NaN in `data`: in a leaf's data or in an input (a ValueError), or made by the operation `op` (a FloatingPointError)."
+    count = lambda t: f"{int(torch.isnan(t).sum())} of {t.numel()} entries"
+    if not op: return ValueError(f"Value{' ' + repr(name) if name else ''}: the data hold NaN ({count(data)}); repair or drop those entries first")
+    for p in parents:
+        if p.data.is_floating_point() and torch.isnan(p.data).any():
+            return ValueError(f"`{op}`: its input {p!r} holds NaN ({count(p.data)}): it comes from the data, not from `{op}`; "
+                              f"repair or drop those entries first")
+    return FloatingPointError(f"`{op}` made NaN in the forward pass ({count(data)} of its output, shape {_shape(data)}) from inputs "
+                              f"without NaN: " + _NAN_CAUSES.get(op, f"look at the inputs of `{op}`"))
 
 class Value:
     "A tensor that records how it was computed, so that `backward()` on a 0-d result can fill the `.grad` of everything it came from."
@@ -44,9 +48,10 @@ class Value:
         if not isinstance(data, Tensor): data = torch.tensor(data, dtype=torch.get_default_dtype())
         if not (constant or data.is_floating_point()):
             raise TypeError(f"Value: gradients need a floating-point tensor, got {data.dtype}; convert it, e.g. with .double()")
-        if data.is_floating_point() and torch.isnan(data).any(): raise _nan_error(data, op, name)
         self.data, self.name, self.parents, self.op, self.rule = data, name, tuple(parents), op, rule
-        self.constant = constant or bool(parents) and all(p.constant for p in parents)   # computed from constants only
+        self.constant = constant or bool(parents) and all(p.constant for p in parents)   # or computed from constants only
+        if not self.constant and data.is_floating_point() and torch.isnan(data).any():    # constants are not scanned: the
+            raise _nan_error(data, op, name, self.parents)                               # first result they make is
         self.grad = None   # dL/d(this Value), a tensor of the shape of `data`, filled by `backward()`
 
     @property

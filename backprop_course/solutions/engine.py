@@ -14,6 +14,8 @@ from ..engine import (Value, relu_backward, exp_backward, log_backward, unbroadc
                                     matmul_backward, sum_backward, mean_backward, topo_order)
 
 # %% ../../nbs/solutions/05_autograd.ipynb #8ce75f4d
+def _no_batch(case) -> None: return None      # the engine's rules have no batch axis: no 'batch of one' diagnosis
+
 def _r(g:torch.Generator, *shape) -> torch.Tensor: return torch.randn(shape, generator=g, dtype=torch.float64)
 
 def _relu_inputs(g:torch.Generator) -> list:
@@ -24,7 +26,7 @@ def _relu_inputs(g:torch.Generator) -> list:
 
 def _relu_cases(g:torch.Generator) -> list: return [(torch.relu(x), d) for x, d in _relu_inputs(g)]
 
-register(Exercise('engine.1', relu_backward, cases=_relu_cases, outputs=('dL_dx',), wrong={
+register(Exercise('engine.1', relu_backward, batch=_no_batch, cases=_relu_cases, outputs=('dL_dx',), wrong={
     "the kink: the gradient passed where out >= 0, which is everywhere": lambda out, dL_dout: dL_dout * (out >= 0),
     "the local slope without the upstream gradient": lambda out, dL_dout: (out > 0).to(out.dtype),
     "multiplied by the output instead of by its slope": lambda out, dL_dout: dL_dout * out,
@@ -39,7 +41,7 @@ def _exp_cases(g:torch.Generator) -> list:
     "(out = exp(x), dL_dout): a single number, a batch of one, a vector and a matrix."
     return [(_r(g, *s).exp(), _r(g, *s)) for s in [(), (1,), (5,), (2, 3)]]
 
-register(Exercise('engine.2', exp_backward, cases=_exp_cases, outputs=('dL_dx',), wrong={
+register(Exercise('engine.2', exp_backward, batch=_no_batch, cases=_exp_cases, outputs=('dL_dx',), wrong={
     "the local derivative without the upstream gradient": lambda out, dL_dout: out.clone(),
     "log's rule: divided by the output": lambda out, dL_dout: dL_dout / out,
     "the local derivative taken as 1": lambda out, dL_dout: dL_dout.clone(),
@@ -51,12 +53,12 @@ register(Exercise('engine.2', exp_backward, cases=_exp_cases, outputs=('dL_dx',)
 
 # %% ../../nbs/solutions/05_autograd.ipynb #bcc28739
 def _log_cases(g:torch.Generator) -> list:
-    "(x > 0, dL_dout): a single number, a batch of one near 0 (a large slope), a vector and a matrix from 0.05 to 5."
+    "(x > 0, dL_dout): a vector, a single number, one entry near 0 (a large slope), and a matrix; from 0.05 to 5."
     pos = lambda *s: torch.rand(s, generator=g, dtype=torch.float64) * 4.95 + 0.05
-    return [(torch.tensor(2.5, dtype=torch.float64), _r(g)), (torch.tensor([0.01], dtype=torch.float64), _r(g, 1)),
-            (pos(4), _r(g, 4)), (pos(3, 2), _r(g, 3, 2))]
+    return [(pos(4), _r(g, 4)), (torch.tensor(2.5, dtype=torch.float64), _r(g)), (torch.tensor([0.01], dtype=torch.float64), _r(g, 1)),
+            (pos(3, 2), _r(g, 3, 2))]
 
-register(Exercise('engine.3', log_backward, cases=_log_cases, outputs=('dL_dx',), wrong={
+register(Exercise('engine.3', log_backward, batch=_no_batch, cases=_log_cases, outputs=('dL_dx',), wrong={
     "1/x^2 (the derivative of -1/x)": lambda x, dL_dout: dL_dout / x**2,
     "the local derivative without the upstream gradient": lambda x, dL_dout: 1 / x,
     "the sign: -1/x": lambda x, dL_dout: -dL_dout / x,
@@ -88,7 +90,7 @@ def _from_the_left(grad, shape):
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     return grad.sum(dim=axes, keepdim=True) if axes else grad
 
-register(Exercise('engine.4', unbroadcast, cases=_unbroadcast_cases, outputs=('grad summed down',), wrong={
+register(Exercise('engine.4', unbroadcast, batch=_no_batch, cases=_unbroadcast_cases, outputs=('grad summed down',), wrong={
     "only the leading axes summed, not the stretched size-1 axes": _leading_only,
     "the stretched axes summed without keepdim, so they disappear": _no_keepdim,
     "the shapes lined up from the left instead of from the right": _from_the_left,
@@ -108,7 +110,7 @@ def _add_cases(g:torch.Generator) -> list:
     "(a_shape, b_shape, dL_dout): equal shapes, a bias, both sides stretched, a single number, size-1 axes on one side."
     return [(sa, sb, _r(g, *torch.broadcast_shapes(sa, sb))) for sa, sb in _ADD_SHAPES]
 
-register(Exercise('engine.5', add_backward, cases=_add_cases, outputs=('dL_da', 'dL_db'), wrong={
+register(Exercise('engine.5', add_backward, batch=_no_batch, cases=_add_cases, outputs=('dL_da', 'dL_db'), wrong={
     "not summed down: the upstream gradient to both inputs as it is": lambda a_shape, b_shape, dL_dout: (dL_dout, dL_dout),
     "only b summed down": lambda a_shape, b_shape, dL_dout: (dL_dout, unbroadcast(dL_dout, b_shape)),
     "the add splits the gradient in two": lambda a_shape, b_shape, dL_dout: (unbroadcast(dL_dout / 2, a_shape), unbroadcast(dL_dout / 2, b_shape)),
@@ -125,7 +127,7 @@ def _mul_cases(g:torch.Generator) -> list:
     shapes = [((5,), (5,)), ((3, 4), (4,)), ((), (2, 3)), ((2, 1, 3), (4, 1)), ((1,), (1,)), ((2, 3), (2, 1))]
     return [(_r(g, *sa), _r(g, *sb), _r(g, *torch.broadcast_shapes(sa, sb))) for sa, sb in shapes]
 
-register(Exercise('engine.6', mul_backward, cases=_mul_cases, outputs=('dL_da', 'dL_db'), wrong={
+register(Exercise('engine.6', mul_backward, batch=_no_batch, cases=_mul_cases, outputs=('dL_da', 'dL_db'), wrong={
     "no swap: each input's gradient uses the input itself": lambda a, b, d: (unbroadcast(d * a, a.shape), unbroadcast(d * b, b.shape)),
     "not summed down to the inputs' shapes": lambda a, b, d: (d * b, d * a),
     "summed down before multiplying": lambda a, b, d: (unbroadcast(d, a.shape) * unbroadcast(b, a.shape), unbroadcast(d, b.shape) * unbroadcast(a, b.shape)),
@@ -144,7 +146,7 @@ def _matmul_cases(g:torch.Generator) -> list:
 
 def _reversed(t): return t.permute(*reversed(range(t.ndim)))   # `t.T` for a matrix; `.T` on more axes is deprecated
 
-register(Exercise('engine.7', matmul_backward, cases=_matmul_cases, outputs=('dL_dA', 'dL_dB'), wrong={
+register(Exercise('engine.7', matmul_backward, batch=_no_batch, cases=_matmul_cases, outputs=('dL_dA', 'dL_dB'), wrong={
     "dL_dB transposed: dL_dC^T A instead of A^T dL_dC": lambda A, B, d: (unbroadcast(d @ B.mT, A.shape), unbroadcast(d.mT @ A, B.shape)),
     "not summed over the broadcast batch axes": lambda A, B, d: (d @ B.mT, A.mT @ d),
     "every axis reversed (what `.T` does) instead of the last two: right for matrices only": lambda A, B, d: (unbroadcast(d @ _reversed(B), A.shape), unbroadcast(_reversed(A) @ d, B.shape)),
@@ -169,7 +171,7 @@ def _expand_only(x_shape, dim, keepdim, dL_dout): return dL_dout.expand(x_shape)
 def _as_mean(x_shape, dim, keepdim, dL_dout):
     return sum_backward(x_shape, dim, keepdim, dL_dout) * dL_dout.numel() / torch.Size(x_shape).numel()
 
-register(Exercise('engine.8', sum_backward, cases=_reduce_cases, outputs=('dL_dx',), wrong={
+register(Exercise('engine.8', sum_backward, batch=_no_batch, cases=_reduce_cases, outputs=('dL_dx',), wrong={
     "the summed axes not put back before expanding": _expand_only,
     "the mean's rule: divided by the number of entries summed": _as_mean,
     "the upstream gradient returned as it is, not spread": lambda x_shape, dim, keepdim, dL_dout: dL_dout.clone(),
@@ -185,7 +187,7 @@ register(Exercise('engine.8', sum_backward, cases=_reduce_cases, outputs=('dL_dx
 def _mean_first_axis(x_shape, dim, keepdim, dL_dout): return sum_backward(x_shape, dim, keepdim, dL_dout) / x_shape[0]
 def _mean_all(x_shape, dim, keepdim, dL_dout): return sum_backward(x_shape, dim, keepdim, dL_dout) / torch.Size(x_shape).numel()
 
-register(Exercise('engine.9', mean_backward, cases=_reduce_cases, seed=1, outputs=('dL_dx',), wrong={
+register(Exercise('engine.9', mean_backward, batch=_no_batch, cases=_reduce_cases, seed=1, outputs=('dL_dx',), wrong={
     "the sum's rule: the division by the count forgotten": sum_backward,
     "divided by the size of the first axis, whatever was averaged": _mean_first_axis,
     "divided by every entry of x, even when only some axes were averaged": _mean_all,
@@ -257,7 +259,7 @@ def _bfs_reversed(root):
             if p not in seen: seen.add(p); queue.append(p)
     return order[::-1]
 
-register(Exercise('engine.10', topo_order, cases=_topo_cases, run=_order_report, wrong={
+register(Exercise('engine.10', topo_order, batch=_no_batch, cases=_topo_cases, run=_order_report, wrong={
     "no record of the Values already listed: a Value used twice is listed twice": _no_seen_set,
     "each Value listed before its inputs (pre-order)": _preorder,
     "breadth first from the loss, reversed: wrong where two paths of different lengths meet": _bfs_reversed,
