@@ -1,4 +1,4 @@
-"""A small reverse-mode engine for tensors, built from local rules you write (broadcasting, matrix products and reductions, backward), checked against PyTorch's autograd, then used on the networks of lessons 01, 03 and 04.
+"""Build a small reverse-mode engine for tensors from backward rules you write (for broadcasting, matrix products and reductions), check it against PyTorch's autograd, and use it on the networks of lessons 01, 03 and 04.
 
 Docs: https://backprop-course.github.io/backprop_course/autograd.html.md"""
 
@@ -67,9 +67,9 @@ class Value:
                              f"reduce it first, e.g. with .sum() or .mean()")
         order = topo_order(self)
         if used := [v for v in order if v.grad is not None]:
-            raise RuntimeError(f"backward(): {len(used)} Value{'s' * (len(used) > 1)} of this graph, e.g. {used[0]!r}, already hold{'s' * (len(used) == 1)} gradients from an earlier "
-                               f"backward(); this engine refuses to add a second pass to them (it would double them). Run the forward "
-                               f"pass again on fresh Values, or set `.grad = None` on the ones you reuse")
+            raise RuntimeError(f"backward(): this graph already holds gradients from an earlier backward() ({len(used)} of its "
+                               f"Values, e.g. {used[0]!r}); this engine refuses to add a second pass to them (it would double "
+                               f"them). Run the forward pass again on fresh Values, or set `.grad = None` on the ones you reuse")
         self.grad = torch.ones_like(self.data)                 # dL/dL = 1
         for v in reversed(order):                               # every Value after all the Values it feeds
             if v.rule is None or v.constant: continue           # a leaf, or nothing here needs a gradient
@@ -81,7 +81,7 @@ class Value:
                 g = g.to(p.data.dtype)
                 p.grad = g if p.grad is None else p.grad + g   # a Value that fans out adds every path's gradient (lesson 02)
 
-# %% ../nbs/05_autograd.ipynb #f16c31ed
+# %% ../nbs/05_autograd.ipynb #13124b53
 @patch
 def relu(self:Value) -> Value:
     "max(x, 0), elementwise; its rule reads the slope from the output."
@@ -132,11 +132,13 @@ def _operands(op:str, a, b) -> tuple:
 
 @patch
 def __add__(self:Value, other) -> Value:
+    "a + b, broadcast as torch does it."
     a, b = _operands('+', self, other)
     return Value(a.data + b.data, parents=(a, b), op='+', rule=lambda dL_dout: add_backward(a.shape, b.shape, dL_dout))
 
 @patch
 def __mul__(self:Value, other) -> Value:
+    "a * b, elementwise, broadcast as torch does it."
     a, b = _operands('*', self, other)
     return Value(a.data * b.data, parents=(a, b), op='*', rule=lambda dL_dout: mul_backward(a.data, b.data, dL_dout))
 
