@@ -147,6 +147,7 @@ def _matmul_cases(g:torch.Generator) -> list:
 def _reversed(t): return t.permute(*reversed(range(t.ndim)))   # `t.T` for a matrix; `.T` on more axes is deprecated
 
 register(Exercise('engine.7', matmul_backward, batch=_no_batch, cases=_matmul_cases, outputs=('dL_dA', 'dL_dB'), wrong={
+    "no transposes: dL_dC B and A dL_dC (shapes fit only for square matrices)": lambda A, B, d: (unbroadcast(d @ B, A.shape), unbroadcast(A @ d, B.shape)),
     "dL_dB transposed: dL_dC^T A instead of A^T dL_dC": lambda A, B, d: (unbroadcast(d @ B.mT, A.shape), unbroadcast(d.mT @ A, B.shape)),
     "not summed over the broadcast batch axes": lambda A, B, d: (d @ B.mT, A.mT @ d),
     "every axis reversed (what `.T` does) instead of the last two: right for matrices only": lambda A, B, d: (unbroadcast(d @ _reversed(B), A.shape), unbroadcast(_reversed(A) @ d, B.shape)),
