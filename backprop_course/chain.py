@@ -217,8 +217,8 @@ def check_grad(f:Callable[[Tensor], Tensor], # scalar-valued function of `x`
               ) -> float: # the relative error between `grad` and the numerical gradient
     "Compare `grad` with `numerical_grad(f, x, eps)`; raise an AssertionError locating the worst element if `rel_error > tol`."
     call = 'check_grad(f, x, grad)'
-    _want_fn(call, 'f', f); _want_tensor(call, 'x', x); _want_tensor(call, 'grad', grad)
-    grad = grad.detach()
+    _want_fn(call, 'f', f); _want_tensor(call, 'x', x); _want_tensor(call, 'grad', grad, numbers=True)
+    grad = grad.detach() if isinstance(grad, Tensor) else torch.tensor(grad, dtype=torch.float64)   # a number: exactly, in float64
     if grad.shape != x.shape: raise ValueError(f"check_grad: grad has shape {tuple(grad.shape)} but x has shape {tuple(x.shape)}; a gradient has the shape of x")
     num, tol = numerical_grad(f, x, eps), _EPS_TOL[x.dtype] if tol is None else tol
     idx_of = lambda i: tuple(int(j) for j in torch.unravel_index(torch.tensor(i), x.shape)) if x.dim() else ()
