@@ -32,6 +32,11 @@ def _want_tensor(call:str, name:str, v, numbers:bool=False):
     if callable(v): raise TypeError(f"{call}: `{name}` should be a tensor, got the function `{_name_of(v)}`: are the arguments in the wrong order?")
     raise TypeError(f"{call}: `{name}` should be a tensor, got a {type(v).__name__}; make one with torch.tensor(..., dtype=torch.float64)")
 
+def _not_fn(call:str, name:str, v):
+    "Raise a TypeError if `v` is a function where numbers belong (any tensor, array or number is accepted)."
+    if callable(v) and not isinstance(v, Tensor):
+        raise TypeError(f"{call}: `{name}` should be a tensor, got the function `{_name_of(v)}`: are the arguments in the wrong order?")
+
 def _want_list(call:str, name:str, v):
     "Raise a TypeError unless `v` is a list (or tuple, or 1-d tensor) with one entry per layer."
     if isinstance(v, (list, tuple)) or (isinstance(v, Tensor) and v.ndim == 1): return
@@ -190,7 +195,7 @@ def numerical_grad(f:Callable[[Tensor], Tensor], # scalar-valued function of `x`
 # %% ../nbs/02_chain_rule.ipynb #7e14bc87
 def _rel_errors(a:Tensor, b:Tensor, tiny:float, call:str='rel_error(a, b)') -> Tensor:
     "Elementwise |a-b| / max(|a|+|b|, tiny) in float64, after checking that neither is a function and the shapes agree."
-    _want_tensor(call, 'a', a, numbers=True); _want_tensor(call, 'b', b, numbers=True)
+    _not_fn(call, 'a', a); _not_fn(call, 'b', b)
     a, b = torch.as_tensor(a).detach().double().cpu(), torch.as_tensor(b).detach().double().cpu()
     if a.shape != b.shape: raise ValueError(f"{call}: shapes differ: {tuple(a.shape)} vs {tuple(b.shape)}; expected one shape")
     return (a - b).abs() / (a.abs() + b.abs()).clamp_min(tiny)
@@ -258,7 +263,7 @@ def compare_grads(name:str, # label printed in the report, e.g. 'dL_dW1'
                         f"got a {type(name).__name__}: are the arguments in the wrong order?")
     if reference is None: raise AssertionError(f"{name}: reference gradient is None (did backward() reach this tensor?)")
     if manual is None: raise AssertionError(f"{name}: manual gradient is None (did you return it?)")
-    _want_tensor(call, 'manual', manual, numbers=True); _want_tensor(call, 'reference', reference, numbers=True)
+    _not_fn(call, 'manual', manual); _not_fn(call, 'reference', reference)
     m, r = torch.as_tensor(manual).detach(), torch.as_tensor(reference).detach()
     if m.shape != r.shape: raise AssertionError(f"{name}: shapes differ, manual {tuple(m.shape)} vs reference {tuple(r.shape)}; a gradient has the shape of its tensor")
     if rtol is None: rtol = max(_RTOL.get(m.dtype, 1e-4), _RTOL.get(r.dtype, 1e-4))   # the less precise side decides
