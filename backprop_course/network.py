@@ -226,8 +226,8 @@ def make_network(sizes:list, # widths [n_0, n_1, ..., n_L], e.g. [13, 32, 16, 1]
 def single_thread():
     """Run a block with one torch thread, and give the caller's thread count back on exit. Why: the operations of a
     training step on a few hundred rows are tiny, far below the size at which a second thread pays off; with two
-    threads every one of them waits for the second thread, which costs seconds (a minute for 150 epochs, measured)
-    when another program holds the second core. One thread also gives the same numbers on every machine."""
+    threads each of them waits for the second thread, and when another program holds the second core that wait can
+    cost far more than the operation. One thread also gives the same numbers whatever the caller's thread count."""
     n = torch.get_num_threads()
     torch.set_num_threads(1)
     try: yield
