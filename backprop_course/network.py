@@ -501,7 +501,8 @@ def _train_members(xs_tr, ys_tr, xs_va, ys_va, sizes, seeds, r, progress=False):
     state = [torch.zeros_like(theta), torch.zeros_like(theta), 0]           # Adam's m, v and step t
     gens = [torch.Generator().manual_seed(s) for s in seeds]
     n_b = [math.ceil(n / bs) for n in ntr]
-    members = torch.arange(M)[:, None]
+    offsets = torch.arange(M)[:, None] * Xtr.shape[1]                       # member m's rows start at m * (rows per member)
+    Xtr_rows, Ytr_rows = Xtr.flatten(0, 1), Ytr.flatten(0, 1)
     best, waited, done = torch.full((M,), math.inf, dtype=torch.float64), torch.zeros(M, dtype=torch.long), torch.zeros(M, dtype=torch.bool)
     best_theta, first, step = theta.clone(), None, 0
     epochs = range(1, r["epochs"] + 1)
@@ -513,8 +514,9 @@ def _train_members(xs_tr, ys_tr, xs_va, ys_va, sizes, seeds, r, progress=False):
             rows = idx >= 0
             n_rows = rows.sum(1, keepdim=True)
             w = (rows / n_rows.clamp_min(1)).unsqueeze(-1).to(torch.float64)   # 1/N for each member's rows, 0 for padding
-            Yhat, inputs = stack_forward(params, Xtr[members, idx.clamp_min(0)])
-            err = Yhat - Ytr[members, idx.clamp_min(0)]
+            flat = (offsets + idx.clamp_min(0)).flatten()                       # row numbers in the stacked training rows
+            Yhat, inputs = stack_forward(params, Xtr_rows.index_select(0, flat).view(M, -1, sizes[0]))
+            err = Yhat - Ytr_rows.index_select(0, flat).view(M, -1, 1)
             loss = (w * err * err).sum((1, 2))                                  # each member's MSE on its own batch
             grad = torch.cat([g.flatten(1) for g in stack_backward(params, inputs, 2 * w * err)], 1) + wd_mask * theta
             active = (n_rows[:, 0] > 0)
