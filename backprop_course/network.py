@@ -485,7 +485,7 @@ def _pad(rows:list, width:int) -> Tensor:
 def _train_members(xs_tr, ys_tr, xs_va, ys_va, sizes, seeds, r, progress=False):
     """Train one network per member as a single batched network: member m gets its own rows (xs_tr[m], ys_tr[m]),
     initial weights `make_network(sizes, seed=seeds[m])`, batch order (seeded with seeds[m]) and early stopping on
-    (xs_va[m], ys_va[m]); exactly what `fit_network` does for one network. Returns the best stacked parameters."""
+    (xs_va[m], ys_va[m]): what `fit_network` does for one network. Returns the best stacked parameters."""
     M, bs, lr, ntr = len(xs_tr), r["bs"], r["lr"], [len(x) for x in xs_tr]
     Xtr, Ytr, Xva, Yva = _pad(xs_tr, sizes[0]), _pad(ys_tr, 1), _pad(xs_va, sizes[0]), _pad(ys_va, 1)
     w_va = _pad([torch.full((len(y), 1), 1 / len(y), dtype=torch.float64) for y in ys_va], 1)   # each member's mean
@@ -522,7 +522,7 @@ def _train_members(xs_tr, ys_tr, xs_va, ys_va, sizes, seeds, r, progress=False):
             active = (n_rows[:, 0] > 0)
             step += 1
             if bool(active.all()): _stack_update(theta, grad, state, r)
-            else:                                                                # a member with no batch left this epoch waits
+            else:              # a member with no batch left this epoch waits (its Adam step count t still advances, unlike fit_network)
                 keep = [theta[~active].clone(), state[0][~active].clone(), state[1][~active].clone()]
                 _stack_update(theta, grad, state, r)
                 theta[~active], state[0][~active], state[1][~active] = keep
