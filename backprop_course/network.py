@@ -1,4 +1,4 @@
-"""One backward pass for any depth, built from lesson 03's blocks and checked against autograd; then an honest house-price model: validation split, standardised targets, weight decay, dropout and Adam by hand, a test set touched once, and 20 random splits.
+"""You write one layer's backward pass and the loop that carries the gradient through any number of layers, then the gradients of dropout and weight decay and the Adam step; each drives the training that follows. Then an honest house-price model: validation rows, standardised targets, a test set touched once.
 
 Docs: https://backprop-course.github.io/backprop_course/boston_multilayer.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://backprop-course.github.io/backprop_course/boston_multilayer.html.m
 
 # %% ../nbs/04_boston_multilayer.ipynb #532c36bf
 from __future__ import annotations
-import math
+import contextlib, math
 import torch
 from torch import Tensor
 from fastprogress.fastprogress import progress_bar
@@ -14,28 +14,11 @@ from .mlp import lin, lin_grad, relu, relu_grad, mse, mse_grad             # les
 from .neuron import sigmoid, sigmoid_prime, check_loss, DivergedError   # lesson 01's
 
 # %% auto #0
-__all__ = ['ACTS', 'BOSTON_RECIPE', 'rmse', 'standardize', 'identity', 'identity_grad', 'sigmoid_grad', 'tanh_grad', 'Layer',
-           'Network', 'make_network', 'fit_network', 'dead_units', 'Dropout', 'Adam', 'skewed_columns', 'fit_boston']
-
-# %% ../nbs/04_boston_multilayer.ipynb #6d89e153
-def rmse(Yhat:Tensor, # predictions, (N, n_L)
-         Y:Tensor, # targets, exactly Yhat's shape
-        ) -> float: # root of the mean squared difference over all entries
-    "Root mean squared error; refuses shapes that differ (they would broadcast into a wrong answer)."
-    return float(mse(Yhat, Y).sqrt())
-
-# %% ../nbs/04_boston_multilayer.ipynb #f393376b
-def standardize(train:Tensor, # training rows (N, d): the statistics come from these rows only
-                *others:Tensor, # further rows (M, d) scaled with the training statistics, e.g. validation rows
-               ) -> tuple: # the scaled `train`, each scaled `other`, then `(mean, std)`, both of shape (d,)
-    "Scale every column to mean 0 and standard deviation 1 using the statistics of `train` (population std, as scikit-learn)."
-    if train.ndim != 2: raise ValueError(f"standardize: train must be (N, d), got shape {tuple(train.shape)}")
-    for o in others:
-        if o.ndim != 2 or o.shape[1] != train.shape[1]:
-            raise ValueError(f"standardize: expected (M, {train.shape[1]}) like train {tuple(train.shape)}, got {tuple(o.shape)}")
-    mean, std = train.mean(0), train.std(0, correction=0)
-    if (std == 0).any(): raise ValueError(f"standardize: columns {(std == 0).nonzero().flatten().tolist()} are constant in train; drop them")
-    return (*[(t - mean) / std for t in (train, *others)], (mean, std))
+__all__ = ['ACTS', 'BOSTON_RECIPE', 'identity', 'identity_grad', 'sigmoid_grad', 'tanh_grad', 'Activations',
+           'register_activation', 'Layer', 'Network', 'make_network', 'single_thread', 'rmse', 'standardize',
+           'fit_network', 'dead_units', 'Dropout', 'Adam', 'skewed_columns', 'stack_networks', 'stack_forward',
+           'stack_backward', 'fit_boston', 'layer_backward', 'network_backward', 'dropout_grad', 'weight_decay',
+           'adam_update']
 
 # %% ../nbs/04_boston_multilayer.ipynb #7b84150e
 def _same_shape(fn:str, Z:Tensor, dL_dA:Tensor):
@@ -68,13 +51,68 @@ def tanh_grad(Z:Tensor, # pre-activations
     _same_shape("tanh_grad", Z, dL_dA)
     return dL_dA * (1 - torch.tanh(Z) ** 2)
 
+def _check_activation(name, pair):
+    "Refuse an (act, act_grad) pair that breaks the contract, on a small float64 tensor, before any network uses it."
+    if not (isinstance(name, str) and isinstance(pair, tuple) and len(pair) == 2 and all(map(callable, pair))):
+        raise TypeError(f"ACTS[{name!r}]: expected a name and a pair (act, act_grad) of functions, got {pair!r}")
+    Z = torch.linspace(-2., 2., 12, dtype=torch.float64).reshape(4, 3)
+    for what, out in [("act(Z)", pair[0](Z)), ("act_grad(Z, dL_dA)", pair[1](Z, torch.ones_like(Z)))]:
+        if not isinstance(out, Tensor):
+            raise TypeError(f"ACTS[{name!r}]: {what} returned a {type(out).__module__}.{type(out).__name__}, not a torch tensor; "
+                            "write it with torch operations (a numpy result breaks the next layer's matrix product)")
+        if out.shape != Z.shape or out.dtype != Z.dtype:
+            raise ValueError(f"ACTS[{name!r}]: {what} must keep Z's shape {tuple(Z.shape)} and dtype {Z.dtype}, "
+                             f"got {tuple(out.shape)} and {out.dtype}")
+
+class Activations(dict):
+    "The activations `Layer` can use, name -> (act, act_grad); a new entry is checked where it is added."
+    def __setitem__(self, name, pair):
+        _check_activation(name, pair)
+        super().__setitem__(name, pair)
+
 # activation name -> (forward, backward); `Layer` looks its activation up here
-ACTS = {"identity": (identity, identity_grad), "relu": (relu, relu_grad),
-        "sigmoid": (sigmoid, sigmoid_grad), "tanh": (torch.tanh, tanh_grad)}
+ACTS = Activations()
+for _name, _pair in {"identity": (identity, identity_grad), "relu": (relu, relu_grad),
+                     "sigmoid": (sigmoid, sigmoid_grad), "tanh": (torch.tanh, tanh_grad)}.items(): ACTS[_name] = _pair
+
+def register_activation(name:str, # the name layers will use, e.g. "softplus"
+                        act, # forward: act(Z) -> A, elementwise, torch operations
+                        act_grad, # backward: act_grad(Z, dL_dA) -> dL_dZ, exactly Z's shape
+                       ):
+    "Add an activation to `ACTS` after checking its contract and its gradient against autograd (away from kinks)."
+    pair = (act, act_grad)
+    _check_activation(name, pair)
+    Z = torch.tensor([[-1.7, -0.3, 0.4], [0.9, 2.2, -2.6]], dtype=torch.float64, requires_grad=True)
+    dL_dA = torch.tensor([[0.5, -1.2, 0.8], [1.5, -0.7, 0.3]], dtype=torch.float64)
+    A = act(Z)
+    if not A.requires_grad:
+        raise TypeError(f"register_activation({name!r}): act is not differentiable by autograd, so its gradient cannot be "
+                        "checked; write act with torch operations")
+    A.backward(dL_dA)
+    mine = act_grad(Z.detach(), dL_dA)
+    if not torch.allclose(mine, Z.grad, rtol=1e-7, atol=1e-12):
+        raise ValueError(f"register_activation({name!r}): act_grad differs from autograd's gradient of act: "
+                         f"got {mine.flatten().tolist()}, autograd {Z.grad.flatten().tolist()}")
+    ACTS[name] = pair
 
 # %% ../nbs/04_boston_multilayer.ipynb #ed8fc353
+def _bad_rows(T:Tensor) -> str:
+    "The first few rows of `T` with a NaN or an infinite value, as text."
+    rows = (~torch.isfinite(T)).reshape(len(T), -1).any(1).nonzero().flatten()
+    return f"{rows[:5].tolist()}{' ...' if len(rows) > 5 else ''} ({len(rows)} of {len(T)})"
+
+def _check_input(who:str, X, n_in:int, dtype:torch.dtype, what:str="X"):
+    "Refuse inputs a layer cannot use, naming what is wrong with the data (never the learning rate)."
+    if not isinstance(X, Tensor): raise TypeError(f"{who}: {what} must be a torch tensor (N, {n_in}), got {type(X).__name__}")
+    if X.ndim != 2 or X.shape[1] != n_in: raise ValueError(f"{who}: expected {what} of shape (N, {n_in}), got {tuple(X.shape)}")
+    if len(X) == 0: raise ValueError(f"{who}: {what} has no rows (an empty batch): there is nothing to compute a mean over")
+    if X.dtype != dtype: raise TypeError(f"{who}: {what} is {X.dtype} but the weights are {dtype}; convert the data with .to({dtype})")
+    if not torch.isfinite(X).all():
+        raise ValueError(f"{who}: {what} contains NaN or infinite values in rows {_bad_rows(X)}: the data is at fault; "
+                         "drop or fill those rows before training")
+
 class Layer:
-    "A fully connected layer `act(X @ W + b)`, forward and backward from lesson 03's `lin` and `lin_grad`."
+    "A fully connected layer `act(X @ W + b)`: forward with lesson 03's `lin`, backward with `layer_backward`."
     def __init__(self, n_in:int, # inputs per example, n_{l-1}
                  n_out:int, # units, n_l
                  act:str, # activation, a key of `ACTS`; no default: an output layer says "identity" explicitly
@@ -82,12 +120,13 @@ class Layer:
                  std:float|None=None, # std of the initial weights; None: sqrt(2/n_in) for relu, sqrt(1/n_in) otherwise
                  dtype:torch.dtype=torch.float64, # dtype of W and b
                 ):
-        if act not in ACTS: raise ValueError(f"Layer: unknown activation {act!r}, choose one of {list(ACTS)}")
+        if act not in ACTS: raise ValueError(f"Layer: unknown activation {act!r}, choose one of {list(ACTS)} (or add one with register_activation)")
         if int(n_in) != n_in or int(n_out) != n_out or n_in < 1 or n_out < 1:
             raise ValueError(f"Layer: widths must be positive whole numbers, got n_in={n_in}, n_out={n_out}")
         if std is None: std = math.sqrt((2 if act == "relu" else 1) / n_in)
         gen = torch.Generator().manual_seed(0) if gen is None else gen
         self.n_in, self.n_out, self.act = int(n_in), int(n_out), act
+        self.g, self.g_grad = ACTS[act]                      # the activation and its backward function, fixed when the layer is made
         self.W = torch.randn(self.n_in, self.n_out, generator=gen, dtype=dtype) * std
         self.b = torch.zeros(self.n_out, dtype=dtype)
     def __repr__(self): return f"Layer({self.n_in}, {self.n_out}, act={self.act!r})"
@@ -97,28 +136,31 @@ class Layer:
         if not hasattr(self, "dL_dW"): raise RuntimeError("Layer.grads: call backward first")
         return [self.dL_dW, self.dL_db]
 
-    def forward(self, X:Tensor, # inputs A^[l-1], (N, n_in)
+    def forward(self, X:Tensor, # inputs A^[l-1], (N, n_in), the dtype of W, finite
                 train:bool=False, # unused (a layer behaves the same in training); kept so every layer type has one signature
                ) -> Tensor: # activations A^[l], (N, n_out)
-        "Z = X @ W + b, A = act(Z); keeps X and Z for `backward`."
-        self.X, self.Z = X, lin(X, self.W, self.b)
-        return ACTS[self.act][0](self.Z)
+        "Z = X @ W + b, A = act(Z); keeps X and Z for `backward`. Refuses an empty batch, another dtype, NaN or infinite inputs."
+        _check_input("Layer.forward", X, self.n_in, self.W.dtype)
+        return self._forward(X, train)
     __call__ = forward
+    def _forward(self, X, train=False):
+        "`forward` without the checks of its input (a `Network` checks its data once, at the first layer)."
+        self.X, self.Z = X, lin(X, self.W, self.b)
+        return self.g(self.Z)
 
     def backward(self, dL_dA:Tensor, # upstream gradient dL/dA^[l], exactly (N, n_out) of the last forward
                 ) -> Tensor: # dL/dA^[l-1], (N, n_in), for the layer below
-        "delta = act_grad(Z, dL_dA), then `lin_grad`: keep dL_dW and dL_db, return the gradient for the layer below."
+        "`layer_backward` on what the last forward kept: keeps dL_dW and dL_db for `grads()`, returns the gradient for the layer below."
         if not hasattr(self, "Z"): raise RuntimeError("Layer.backward: call forward first (nothing cached yet)")
         if dL_dA.shape != self.Z.shape:
             raise ValueError(f"Layer.backward: dL_dA must be exactly (N, n_out) = {tuple(self.Z.shape)} like the output of the last "
                              f"forward, got {tuple(dL_dA.shape)}; nothing is broadcast")
-        delta = ACTS[self.act][1](self.Z, dL_dA)
-        dL_dX, self.dL_dW, self.dL_db = lin_grad(self.X, self.W, delta)
+        dL_dX, self.dL_dW, self.dL_db = layer_backward(self, dL_dA)     # the exercise below; its reference is at the end
         return dL_dX
 
 # %% ../nbs/04_boston_multilayer.ipynb #139fad1a
 class Network:
-    "Layers applied in order, trained on the mean squared error; the backward pass is the delta recursion over the whole batch."
+    "Layers applied in order, trained on the mean squared error; the backward pass carries the gradient from the last layer to the first."
     def __init__(self, *layers): # layers, first to last; each has n_in, n_out, forward, backward, parameters and grads
         if not layers: raise ValueError("Network: needs at least one layer")
         for i, (a, b) in enumerate(zip(layers, layers[1:]), 1):
@@ -132,32 +174,32 @@ class Network:
     def parameters(self) -> list: return [p for l in self.layers for p in l.parameters()]
     def grads(self) -> list: return [g for l in self.layers for g in l.grads()]
 
-    def forward(self, X:Tensor, # inputs, (N, n_in), the dtype of the weights
+    def forward(self, X:Tensor, # inputs, (N, n_in), the dtype of the weights, finite
                 train:bool=False, # training mode (dropout drops units); False for predictions
                ) -> Tensor: # outputs, (N, n_out)
-        "Run every layer in order (each keeps what its backward pass needs)."
-        if X.ndim != 2 or X.shape[1] != self.n_in:
-            raise ValueError(f"Network: expected inputs of shape (N, {self.n_in}), got {tuple(X.shape)}")
-        dtype = self.parameters()[0].dtype
-        if X.dtype != dtype: raise ValueError(f"Network: inputs are {X.dtype} but the weights are {dtype}; convert with X.to({dtype})")
-        for layer in self.layers: X = layer.forward(X, train)
+        "Check the data once, then run every layer in order (each keeps what its backward pass needs)."
+        _check_input("Network", X, self.n_in, self.parameters()[0].dtype)
+        for layer in self.layers: X = layer._forward(X, train) if hasattr(layer, "_forward") else layer.forward(X, train)
         return X
     __call__ = forward
 
     def loss_and_grads(self, X:Tensor, # inputs, (N, n_in)
-                       Y:Tensor, # targets, exactly (N, n_out)
+                       Y:Tensor, # targets, exactly (N, n_out), finite
                        wd:float=0., # weight decay: adds wd/2 * (sum of squared weights W, not biases) to the loss
                        train:bool=True, # training mode for the forward pass (dropout on)
                       ) -> Tensor: # the loss before any update: mse(forward(X), Y) + the weight-decay term
         "Forward pass, loss, then the backward pass: every layer's `grads()` hold the gradient of that loss."
         Yhat = self.forward(X, train)
-        loss, dL_dA = mse(Yhat, Y), mse_grad(Yhat, Y)
-        for layer in reversed(self.layers): dL_dA = layer.backward(dL_dA)
+        if isinstance(Y, Tensor) and Y.shape == Yhat.shape and not torch.isfinite(Y).all():
+            raise ValueError(f"Network.loss_and_grads: the targets Y contain NaN or infinite values in rows {_bad_rows(Y)}: "
+                             "the data is at fault; drop or fill those rows")
+        loss = mse(Yhat, Y)
+        network_backward(self.layers, mse_grad(Yhat, Y))              # an exercise below; its reference is at the end
         if wd:
-            for layer in self.layers:
-                if isinstance(layer, Layer):
-                    loss = loss + wd / 2 * layer.W.pow(2).sum()
-                    layer.dL_dW = layer.dL_dW + wd * layer.W     # d/dW of wd/2 * sum(W**2)
+            layers = [l for l in self.layers if isinstance(l, Layer)]
+            penalty, dP_dWs = weight_decay([l.W for l in layers], wd)   # an exercise below too
+            loss = loss + penalty
+            for l, g in zip(layers, dP_dWs): l.dL_dW = l.dL_dW + g
         return loss
 
     def step(self, lr:float, # learning rate
@@ -179,11 +221,46 @@ def make_network(sizes:list, # widths [n_0, n_1, ..., n_L], e.g. [13, 32, 16, 1]
         if p_drop and not last: layers.append(Dropout(o, p_drop, seed=seed * 1000 + l))
     return Network(*layers)
 
+# %% ../nbs/04_boston_multilayer.ipynb #single_thread_code
+@contextlib.contextmanager
+def single_thread():
+    """Run a block with one torch thread, and give the caller's thread count back on exit. Why: the operations of a
+    training step on a few hundred rows are tiny, far below the size at which a second thread pays off; with two
+    threads each of them waits for the second thread, and when another program holds the second core that wait can
+    cost far more than the operation. One thread also gives the same numbers whatever the caller's thread count."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try: yield
+    finally: torch.set_num_threads(n)
+
+# %% ../nbs/04_boston_multilayer.ipynb #6d89e153
+def rmse(Yhat:Tensor, # predictions, (N, n_L)
+         Y:Tensor, # targets, exactly Yhat's shape
+        ) -> float: # root of the mean squared difference over all entries
+    "Root mean squared error; refuses shapes that differ (they would broadcast into a wrong answer)."
+    return float(mse(Yhat, Y).sqrt())
+
+# %% ../nbs/04_boston_multilayer.ipynb #f393376b
+def standardize(train:Tensor, # training rows (N, d): the statistics come from these rows only
+                *others:Tensor, # further rows (M, d) scaled with the training statistics, e.g. validation rows
+               ) -> tuple: # the scaled `train`, each scaled `other`, then `(mean, std)`, both of shape (d,)
+    "Scale every column to mean 0 and standard deviation 1 using the statistics of `train` (population std, as scikit-learn)."
+    if train.ndim != 2: raise ValueError(f"standardize: train must be (N, d), got shape {tuple(train.shape)}")
+    for o in others:
+        if o.ndim != 2 or o.shape[1] != train.shape[1]:
+            raise ValueError(f"standardize: expected (M, {train.shape[1]}) like train {tuple(train.shape)}, got {tuple(o.shape)}")
+    mean, std = train.mean(0), train.std(0, correction=0)
+    if (std == 0).any(): raise ValueError(f"standardize: columns {(std == 0).nonzero().flatten().tolist()} are constant in train; drop them")
+    return (*[(t - mean) / std for t in (train, *others)], (mean, std))
+
 # %% ../nbs/04_boston_multilayer.ipynb #a01cb5b7
 def _check_xy(fn:str, net:Network, X:Tensor, Y:Tensor, what:str):
-    if X.ndim != 2 or X.shape[1] != net.n_in or Y.shape != (len(X), net.n_out) or len(X) == 0:
-        raise ValueError(f"{fn}: {what} data must be X (N, {net.n_in}) and Y exactly (N, {net.n_out}) with N > 0, "
-                         f"got {tuple(X.shape)} and {tuple(Y.shape)}")
+    "Refuse training or validation data the network cannot use: shapes, dtype, no rows, NaN or infinite values."
+    if not (isinstance(X, Tensor) and isinstance(Y, Tensor)) or X.ndim != 2 or X.shape[1] != net.n_in or Y.shape != (len(X), net.n_out):
+        raise ValueError(f"{fn}: {what} data must be X (N, {net.n_in}) and Y exactly (N, {net.n_out}), "
+                         f"got {tuple(getattr(X, 'shape', ()))} and {tuple(getattr(Y, 'shape', ()))}")
+    _check_input(fn, X, net.n_in, net.parameters()[0].dtype, f"the {what} X")
+    _check_input(fn, Y, net.n_out, net.parameters()[0].dtype, f"the {what} Y")
 
 def fit_network(net:Network, # network to train in place
                 X:Tensor, # training inputs (N, n_in)
@@ -200,7 +277,7 @@ def fit_network(net:Network, # network to train in place
                 progress:bool=False, # show a fastprogress bar
                ) -> dict: # {"train": [MSE per epoch], "valid": [...], "best_epoch": epoch whose weights were kept (or the last)}
     "Mini-batch gradient descent (or `opt`) on the MSE (+ weight decay), with early stopping; raises `DivergedError` naming the epoch and lr if the loss explodes."
-    _check_xy("fit_network", net, X, Y, "training")
+    _check_xy("fit_network", net, X, Y, "training")          # bad data is named before any step, so a blow-up can only be the steps
     if valid is not None: _check_xy("fit_network", net, *valid, "validation")
     if not (lr > 0 and math.isfinite(lr)): raise ValueError(f"fit_network: lr must be a positive number, got {lr}")
     if int(epochs) != epochs or epochs < 1: raise ValueError(f"fit_network: epochs must be a positive whole number, got {epochs}")
@@ -209,6 +286,11 @@ def fit_network(net:Network, # network to train in place
         raise TypeError(f"fit_network: opt must be an optimiser object with step(params, grads, lr), e.g. Adam(), got {opt!r}")
     N = len(X); bs = N if bs is None else bs
     if int(bs) != bs or bs < 1: raise ValueError(f"fit_network: bs must be a positive whole number of rows, got {bs}")
+    with single_thread(): return _fit(net, X, Y, lr, epochs, bs, wd, valid, patience, seed, growth, opt, progress)
+
+def _fit(net, X, Y, lr, epochs, bs, wd, valid, patience, seed, growth, opt, progress):
+    "The loop of `fit_network`, on arguments it has checked."
+    N = len(X)
     gen = torch.Generator().manual_seed(seed)
     hist, step, first = {"train": [], "valid": [], "best_epoch": 0}, 0, None
     best, best_params, best_epoch, waited = math.inf, None, 0, 0
@@ -256,26 +338,30 @@ class Dropout:
                 ):
         if not 0 <= p < 1: raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
         self.n_in = self.n_out = n
-        self.p, self.gen, self.mask = p, torch.Generator().manual_seed(seed), None
+        self.p, self.gen, self.keep, self.mask = p, torch.Generator().manual_seed(seed), None, None
     def __repr__(self): return f"Dropout({self.n_in}, p={self.p})"
     def parameters(self) -> list: return []
     def grads(self) -> list: return []
-    def forward(self, X:Tensor, # activations, (N, n)
+    def forward(self, X:Tensor, # activations, (N, n), finite
                 train:bool=False, # drop entries only in training; predictions use every unit
-               ) -> Tensor: # X * mask in training, X otherwise
-        "Draw a new mask M (in training) and return X * M; keeps M for `backward`."
-        self.shape = X.shape
-        if not train or self.p == 0: self.mask = None; return X
-        self.mask = (torch.rand(X.shape, generator=self.gen, dtype=X.dtype) >= self.p).to(X.dtype) / (1 - self.p)
-        return X * self.mask
+               ) -> Tensor: # X * keep / (1 - p) in training, X otherwise
+        "Draw a new 0/1 mask `keep` (in training) and return X * keep / (1 - p); keeps the mask for `backward`."
+        _check_input("Dropout.forward", X, self.n_in, X.dtype if isinstance(X, Tensor) else None)
+        return self._forward(X, train)
     __call__ = forward
+    def _forward(self, X, train=False):
+        self.shape = X.shape
+        if not train or self.p == 0: self.keep = self.mask = None; return X
+        self.keep = (torch.rand(X.shape, generator=self.gen, dtype=X.dtype) >= self.p).to(X.dtype)
+        self.mask = self.keep / (1 - self.p)           # what multiplies X: 0, or 1/(1-p)
+        return X * self.mask
     def backward(self, dL_dA:Tensor, # upstream gradient, exactly the shape of the last forward's output
-                ) -> Tensor: # dL_dA * M, with the mask of the last forward
-        "The same mask again: entries that were dropped pass back no gradient."
+                ) -> Tensor: # dL_dX, with the mask of the last forward
+        "The same mask again (`dropout_grad`): entries that were dropped pass back no gradient."
         if not hasattr(self, "shape"): raise RuntimeError("Dropout.backward: call forward first")
         if dL_dA.shape != self.shape:
             raise ValueError(f"Dropout.backward: dL_dA must be exactly {tuple(self.shape)} like the last forward's output, got {tuple(dL_dA.shape)}")
-        return dL_dA if self.mask is None else dL_dA * self.mask
+        return dL_dA if self.keep is None else dropout_grad(self.keep, self.p, dL_dA)   # an exercise below
 
 # %% ../nbs/04_boston_multilayer.ipynb #adam_code
 class Adam:
@@ -301,16 +387,13 @@ class Adam:
              grads:list, # their gradients, in the same order and shapes, e.g. `net.grads()`
              lr:float, # learning rate, the largest typical step
             ):
-        "One Adam update of every parameter, in place."
+        "One Adam update of every parameter, in place: step t += 1, then `adam_update` on each parameter with its own m and v."
         params, grads = list(params), list(grads)
         self._check(params, grads, lr)
         if self.params is None: self.params, self.m, self.v = params, [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
         self.t += 1
         for p, g, m, v in zip(params, grads, self.m, self.v):
-            m.mul_(self.b1).add_(g, alpha=1 - self.b1)              # m = b1 m + (1 - b1) G
-            v.mul_(self.b2).addcmul_(g, g, value=1 - self.b2)       # v = b2 v + (1 - b2) G^2
-            m_hat, v_hat = m / (1 - self.b1 ** self.t), v / (1 - self.b2 ** self.t)
-            p -= lr * m_hat / (v_hat.sqrt() + self.eps)
+            adam_update(p, g, m, v, self.t, lr, self.b1, self.b2, self.eps)      # an exercise below; its reference is at the end
 
 # %% ../nbs/04_boston_multilayer.ipynb #skew_code
 def skewed_columns(x:Tensor, # raw training features, (N, d), floating point and finite
@@ -326,18 +409,54 @@ given, with the population std (as `standardize`; scipy's biased `skew`). A cons
     skew = ((x - x.mean(0)) / std.where(std > 0, 1.)).pow(3).mean(0)
     return [j for j in range(x.shape[1]) if bool((x[:, j] >= 0).all()) and float(std[j]) > 0 and float(skew[j]) > threshold]
 
+# %% ../nbs/04_boston_multilayer.ipynb #stack_code
+def stack_networks(nets:list, # networks of identical widths, hidden layers "relu", output "identity", no dropout
+                  ) -> list: # [W1, b1, W2, b2, ...] with a leading member axis: W (M, n_in, n_out), b (M, 1, n_out)
+    "The parameters of `nets`, stacked member by member, for training them as one batched network."
+    layers = [n.layers for n in nets]
+    for ls in layers:
+        plain = all(isinstance(l, Layer) and l.act == ("identity" if i == len(ls) - 1 else "relu") for i, l in enumerate(ls))
+        if not plain or [(l.n_in, l.n_out) for l in ls] != [(l.n_in, l.n_out) for l in layers[0]]:
+            raise ValueError("stack_networks: every network must have the same widths, ReLU hidden layers, an identity output layer and no dropout")
+    return [torch.stack([ls[k].W if j == 0 else ls[k].b[None] for ls in layers]) for k in range(len(layers[0])) for j in (0, 1)]
+
+def stack_forward(params:list, # stacked parameters from `stack_networks`: W (M, n_in, n_out), b (M, 1, n_out)
+                  X:Tensor, # a batch for each member, (M, N, n_0)
+                 ) -> tuple: # (Yhat (M, N, n_L), the input A^[l-1] of every layer, for `stack_backward`)
+    "Every member's forward pass at once: Z = A @ W + b with `torch.baddbmm`, ReLU between layers, identity at the output."
+    inputs, A, L = [], X, len(params) // 2
+    for l in range(L):
+        inputs.append(A)
+        Z = torch.baddbmm(params[2 * l + 1], A, params[2 * l])
+        A = Z.clamp_min(0) if l < L - 1 else Z                   # relu (clamp_min is the same numbers, faster)
+    return A, inputs
+
+def stack_backward(params:list, # stacked parameters, as for `stack_forward`
+                   inputs:list, # the layers' inputs that `stack_forward` returned
+                   dL_dYhat:Tensor, # (M, N, n_L): each member's gradient of its own loss
+                  ) -> list: # [dL_dW1, dL_db1, ...], each the shape of its stacked parameter
+    "The delta recursion of `Network.loss_and_grads` for every member at once, with `torch.bmm` in place of `@`."
+    grads, delta = [], dL_dYhat                                  # delta^[L]: the output layer is the identity
+    for l in range(len(inputs) - 1, 0, -1):                      # layers L, ..., 2 (counting from 1)
+        A = inputs[l]                                            # this layer's input, A^[l-1] = relu(Z^[l-1])
+        grads = [torch.bmm(A.mT, delta), delta.sum(1, keepdim=True)] + grads       # (A^[l-1])^T delta, column sums
+        delta = torch.bmm(delta, params[2 * l].mT) * torch.sign(A)                # delta^[l-1]: relu' is 1 where A > 0, else 0
+    return [torch.bmm(inputs[0].mT, delta), delta.sum(1, keepdim=True)] + grads    # layer 1, whose input is the data
+
 # %% ../nbs/04_boston_multilayer.ipynb #fit_boston_code
 BOSTON_RECIPE = dict(hidden=(128, 64), opt="adam", lr=0.003, wd=1e-3, bs=32, epochs=200, patience=40,
-                     skew=0.8, folds=5, members=5)
+                     skew=0.8, folds=5, members=5, same_fold=False)
 # hidden: widths of the ReLU layers; opt: "adam" or "sgd"; lr, wd, bs: as in `fit_network`; epochs: the most, with
 # early stopping after `patience` epochs without a better validation loss; skew: `skewed_columns` threshold (None: no
-# log); folds: k of the k-fold split; members: how many of the k networks to train (k: the full ensemble, 1: one network)
+# log); folds: k of the k-fold split; members: how many of the k networks to train (k: the full ensemble, 1: one network);
+# same_fold: True early-stops every member on fold 0 (they differ only in their random start and batches)
 
 def _as_float64(fn:str, name:str, t, shape:str) -> Tensor:
     if not isinstance(t, Tensor): raise TypeError(f"{fn}: {name} must be a torch tensor {shape}, got {type(t).__name__}; use torch.tensor(...)")
     if not t.is_floating_point(): raise TypeError(f"{fn}: {name} must be floating point, got {t.dtype}; use .double()")
     if t.ndim != 2: raise ValueError(f"{fn}: {name} must be {shape}, got shape {tuple(t.shape)}")
-    if not torch.isfinite(t).all(): raise ValueError(f"{fn}: {name} contains NaN or infinite values")
+    if len(t) == 0: raise ValueError(f"{fn}: {name} has no rows")
+    if not torch.isfinite(t).all(): raise ValueError(f"{fn}: {name} contains NaN or infinite values in rows {_bad_rows(t)}: drop or fill those rows")
     return t.to(torch.float64)
 
 def _whole(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
@@ -352,34 +471,110 @@ def _recipe(recipe:dict|None) -> dict:
     if not (isinstance(r["hidden"], (tuple, list)) and all(_whole(h) and h > 0 for h in r["hidden"])):
         raise ValueError(f"fit_boston: hidden must be a tuple of positive widths like (128, 64), got {r['hidden']!r}")
     if r["skew"] is not None and not isinstance(r["skew"], (int, float)): raise ValueError(f"fit_boston: skew must be a number or None, got {r['skew']!r}")
+    for k in ("bs", "epochs", "patience"):
+        if not (_whole(r[k]) and r[k] >= 1): raise ValueError(f"fit_boston: {k} must be a positive whole number, got {r[k]!r}")
+    if not (r["lr"] > 0 and r["wd"] >= 0): raise ValueError(f"fit_boston: lr must be positive and wd >= 0, got {r['lr']!r} and {r['wd']!r}")
     return r
 
-def fit_boston(x_train:Tensor, # raw features, (N, 13) (any number of columns d is accepted; predictions need the same d)
-               y_train:Tensor, # prices in thousands of dollars, exactly (N, 1)
-               seed:int=0, # seed of every random number used (folds, weights, batches)
-               recipe:dict|None=None, # entries that override `BOSTON_RECIPE`, e.g. {"members": 1}
-               progress:bool=False, # show a progress bar over the members
-              ): # `predict(x) -> (M, 1)`: prices in thousands of dollars for raw features x (M, d)
-    "Train `BOSTON_RECIPE` on raw Boston rows: log of skewed columns, standardised x and y, a k-fold ensemble of early-stopped networks."
-    X = _as_float64("fit_boston", "x_train", x_train, "(N, d)")
-    Y = _as_float64("fit_boston", "y_train", y_train, "(N, 1)")
+def _pad(rows:list, width:int) -> Tensor:
+    "Stack tensors of (n_m, width) rows into (M, max n_m, width), zero-padded."
+    out = torch.zeros(len(rows), max(len(r) for r in rows), width, dtype=torch.float64)
+    for m, r in enumerate(rows): out[m, :len(r)] = r
+    return out
+
+def _train_members(xs_tr, ys_tr, xs_va, ys_va, sizes, seeds, r, progress=False):
+    """Train one network per member as a single batched network: member m gets its own rows (xs_tr[m], ys_tr[m]),
+    initial weights `make_network(sizes, seed=seeds[m])`, batch order (seeded with seeds[m]) and early stopping on
+    (xs_va[m], ys_va[m]): what `fit_network` does for one network. Returns the best stacked parameters."""
+    M, bs, lr, ntr = len(xs_tr), r["bs"], r["lr"], [len(x) for x in xs_tr]
+    Xtr, Ytr, Xva, Yva = _pad(xs_tr, sizes[0]), _pad(ys_tr, 1), _pad(xs_va, sizes[0]), _pad(ys_va, 1)
+    w_va = _pad([torch.full((len(y), 1), 1 / len(y), dtype=torch.float64) for y in ys_va], 1)   # each member's mean
+    params = stack_networks([make_network(sizes, seed=s) for s in seeds])
+    shapes = [p.shape for p in params]
+    theta = torch.cat([p.flatten(1) for p in params], 1)                  # all parameters, one row per member
+    def unflat(flat):
+        out, o = [], 0
+        for s in shapes: n = s[1] * s[2]; out.append(flat[:, o:o + n].view(s)); o += n
+        return out
+    params = unflat(theta)                                                 # views: updating theta updates them
+    wd_mask = torch.cat([torch.full((s[1] * s[2],), float(r["wd"] if k % 2 == 0 else 0.), dtype=torch.float64) for k, s in enumerate(shapes)])
+    state = [torch.zeros_like(theta), torch.zeros_like(theta), 0]           # Adam's m, v and step t
+    gens = [torch.Generator().manual_seed(s) for s in seeds]
+    n_b = [math.ceil(n / bs) for n in ntr]
+    offsets = torch.arange(M)[:, None] * Xtr.shape[1]                       # member m's rows start at m * (rows per member)
+    Xtr_rows, Ytr_rows = Xtr.flatten(0, 1), Ytr.flatten(0, 1)
+    best, waited, done = torch.full((M,), math.inf, dtype=torch.float64), torch.zeros(M, dtype=torch.long), torch.zeros(M, dtype=torch.bool)
+    best_theta, first, step = theta.clone(), None, 0
+    epochs = range(1, r["epochs"] + 1)
+    for epoch in (progress_bar(epochs, leave=False) if progress else epochs):
+        order = torch.full((M, max(n_b) * bs), -1)
+        for m in range(M): order[m, :ntr[m]] = torch.randperm(ntr[m], generator=gens[m]) if bs < ntr[m] else torch.arange(ntr[m])
+        for j in range(max(n_b)):
+            idx = order[:, j * bs:(j + 1) * bs]
+            rows = idx >= 0
+            n_rows = rows.sum(1, keepdim=True)
+            w = (rows / n_rows.clamp_min(1)).unsqueeze(-1).to(torch.float64)   # 1/N for each member's rows, 0 for padding
+            flat = (offsets + idx.clamp_min(0)).flatten()                       # row numbers in the stacked training rows
+            Yhat, inputs = stack_forward(params, Xtr_rows.index_select(0, flat).view(M, -1, sizes[0]))
+            err = Yhat - Ytr_rows.index_select(0, flat).view(M, -1, 1)
+            loss = (w * err * err).sum((1, 2))                                  # each member's MSE on its own batch
+            grad = torch.cat([g.flatten(1) for g in stack_backward(params, inputs, 2 * w * err)], 1) + wd_mask * theta
+            active = (n_rows[:, 0] > 0)
+            step += 1
+            if bool(active.all()): _stack_update(theta, grad, state, r)
+            else:              # a member with no batch left this epoch waits (its Adam step count t still advances, unlike fit_network)
+                keep = [theta[~active].clone(), state[0][~active].clone(), state[1][~active].clone()]
+                _stack_update(theta, grad, state, r)
+                theta[~active], state[0][~active], state[1][~active] = keep
+            if first is None: first = loss.clone()
+            bad = (~torch.isfinite(loss) | (loss > 100 * first)) & active & ~done
+            if bool(bad.any()):
+                m = int(bad.nonzero()[0])
+                raise DivergedError(f"fit_boston: member {m} diverged at epoch {epoch}, step {step} with lr={lr:g}: its batch loss "
+                                    f"{float(loss[m]):.4g} is not finite or more than 100 times its first {float(first[m]):.4g}. "
+                                    "The data was checked (finite); lower the recipe's lr")
+        v = (w_va * (stack_forward(params, Xva)[0] - Yva) ** 2).sum((1, 2))   # each member's validation MSE
+        better = (v < best) & ~done
+        best, best_theta = torch.where(better, v, best), torch.where(better[:, None], theta, best_theta)
+        waited = torch.where(better, 0, waited + 1)
+        done |= waited >= r["patience"]
+        if bool(done.all()): break
+    return unflat(best_theta)
+
+def _stack_update(theta, grad, state, r):
+    "One step of every member: plain gradient descent, or `adam_update` on the flat parameters (its t is the step count)."
+    if r["opt"] == "sgd": theta -= r["lr"] * grad; return
+    state[2] += 1
+    adam_update(theta, grad, state[0], state[1], state[2], r["lr"], 0.9, 0.999, 1e-8)
+
+def _members_of(x, y, seed, r):
+    "One data set's share of the batched network: each member's standardised rows, its scaling statistics, and the logged columns."
+    X = _as_float64("fit_boston", "x_train", x, "(N, d)")
+    Y = _as_float64("fit_boston", "y_train", y, "(N, 1)")
     if Y.shape != (len(X), 1): raise ValueError(f"fit_boston: y_train must be exactly ({len(X)}, 1) for x_train {tuple(X.shape)}, got {tuple(Y.shape)}")
     if len(X) < 20: raise ValueError(f"fit_boston: need at least 20 rows to carve out validation rows, got {len(X)}")
-    r, members = _recipe(recipe), []
     logged = [] if r["skew"] is None else skewed_columns(X, r["skew"])
-    def log_skewed(x): x = x.clone(); x[:, logged] = torch.log1p(x[:, logged]); return x
-    X = log_skewed(X)
+    X = _log_columns(X, logged)
     folds = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed * 100)).chunk(r["folds"])
     if len(folds) != r["folds"]: raise ValueError(f"fit_boston: {len(X)} rows cannot make {r['folds']} folds")
-    for m in (progress_bar(range(r["members"])) if progress else range(r["members"])):
-        tr, va = torch.cat([f for j, f in enumerate(folds) if j != m]), folds[m]
+    rows, stats = [], []
+    for m in range(r["members"]):
+        f = 0 if r["same_fold"] else m                                      # the fold that stops member m
+        tr, va = torch.cat([g for j, g in enumerate(folds) if j != f]), folds[f]
         x_tr, x_va, (x_mean, x_std) = standardize(X[tr], X[va])
         y_tr, y_va, (y_mean, y_std) = standardize(Y[tr], Y[va])
-        net = make_network([X.shape[1], *r["hidden"], 1], seed=seed * 1000 + m)
-        fit_network(net, x_tr, y_tr, r["lr"], r["epochs"], bs=r["bs"], wd=r["wd"], valid=(x_va, y_va), patience=r["patience"],
-                    seed=seed * 1000 + m, opt=Adam() if r["opt"] == "adam" else None)
-        members.append((net, x_mean, x_std, y_mean, y_std))
-    d = X.shape[1]
+        rows.append((x_tr, y_tr, x_va, y_va))
+        stats.append(torch.cat([x_mean, x_std, y_mean, y_std]))
+    return rows, torch.stack(stats)[:, None], logged
+
+def _log_columns(x:Tensor, logged:list) -> Tensor:
+    "x with log(1 + x) in the columns `logged`."
+    x = x.clone(); x[:, logged] = torch.log1p(x[:, logged]); return x
+
+def _predictor(params:list, stats:Tensor, logged:list):
+    "`predict` for one data set: its members' parameters, their scaling statistics (members, 1, 2d + 2), its logged columns."
+    d = (stats.shape[-1] - 2) // 2
+    x_mean, x_std, y_mean, y_std = stats[..., :d], stats[..., d:2 * d], stats[..., 2 * d:2 * d + 1], stats[..., 2 * d + 1:]
     def predict(x:Tensor, # raw features, (M, d)
                ) -> Tensor: # predicted prices, (M, 1), thousands of dollars
         "Average of the members' predictions, mapped back to thousands of dollars."
@@ -387,6 +582,69 @@ def fit_boston(x_train:Tensor, # raw features, (N, 13) (any number of columns d 
         if x.shape[1] != d: raise ValueError(f"predict: x must be (M, {d}) like the training features, got {tuple(x.shape)}")
         if logged and (x[:, logged] < 0).any():
             raise ValueError(f"predict: columns {logged} are logged (never negative in the training rows) but x has negative values there")
-        x = log_skewed(x)
-        return torch.stack([net((x - xm) / xs) * ys + ym for net, xm, xs, ym, ys in members]).mean(0)
+        x = (_log_columns(x, logged) - x_mean) / x_std                        # (members, M, d): each member's own scaling
+        return (stack_forward(params, x)[0] * y_std + y_mean).mean(0)
     return predict
+
+def fit_boston(x_train:Tensor, # raw features, (N, 13) (any number of columns d is accepted; predictions need the same d)
+               y_train:Tensor, # prices in thousands of dollars, exactly (N, 1)
+               seed:int=0, # seed of every random number used (folds, weights, batches)
+               recipe:dict|None=None, # entries that override `BOSTON_RECIPE`, e.g. {"members": 1}
+               progress:bool=False, # show a progress bar over the epochs
+              ): # `predict(x) -> (M, 1)`: prices in thousands of dollars for raw features x (M, d)
+    "Train `BOSTON_RECIPE` on raw Boston rows: log of skewed columns, standardised x and y, a k-fold ensemble of early-stopped networks trained as one batched network."
+    r = _recipe(recipe)
+    rows, stats, logged = _members_of(x_train, y_train, seed, r)
+    with single_thread():
+        params = _train_members(*zip(*rows), [x_train.shape[1], *r["hidden"], 1], [seed * 1000 + m for m in range(r["members"])], r, progress)
+    return _predictor(params, stats, logged)
+
+# %% ../nbs/04_boston_multilayer.ipynb #ref_layer_backward
+def layer_backward(layer:Layer, # a layer after its forward pass: it keeps X (N, n_in), Z (N, n_out); it has W and g_grad
+                   dL_dA:Tensor, # upstream gradient dL/dA^[l], (N, n_out)
+                  ) -> tuple: # (dL_dX (N, n_in), dL_dW (n_in, n_out), dL_db (n_out,))
+    "The backward pass of one layer A = act(X @ W + b): first through the activation, then through `lin`."
+    delta = layer.g_grad(layer.Z, dL_dA)                # delta = dL/dZ = dL/dA ⊙ g'(Z)
+    return lin_grad(layer.X, layer.W, delta)            # (delta @ W.T, X.T @ delta, column sums of delta)
+
+# %% ../nbs/04_boston_multilayer.ipynb #ref_network_backward
+def network_backward(layers:list, # the network's layers, first to last, after a forward pass
+                     dL_dYhat:Tensor, # gradient of the loss with respect to the network's output, (N, n_L)
+                    ) -> Tensor: # dL/dX (N, n_0); every layer keeps its own parameter gradients
+    "Carry the gradient from the last layer to the first: each layer's backward takes dL/d(its output), returns dL/d(its input)."
+    dL_dA = dL_dYhat
+    for layer in reversed(layers): dL_dA = layer.backward(dL_dA)
+    return dL_dA
+
+# %% ../nbs/04_boston_multilayer.ipynb #ref_dropout_grad
+def dropout_grad(keep:Tensor, # the 0/1 mask of the forward pass, (N, n): 1 where the entry was kept
+                 p:float, # the probability of dropping an entry, 0 <= p < 1
+                 dL_dA:Tensor, # upstream gradient, (N, n)
+                ) -> Tensor: # dL/dX, (N, n)
+    "Backward pass of inverted dropout A = X * keep / (1 - p): the same mask and the same scale."
+    return dL_dA * keep / (1 - p)
+
+# %% ../nbs/04_boston_multilayer.ipynb #ref_weight_decay
+def weight_decay(Ws:list, # the weight matrices W^[1], ..., W^[L] (no biases)
+                 wd:float, # the weight-decay strength lambda
+                ) -> tuple: # (the penalty lambda/2 * sum of every W's squared entries, [its gradient for each W])
+    "The weight-decay term added to the loss, and its gradient with respect to each weight matrix."
+    penalty = wd / 2 * sum((W * W).sum() for W in Ws)
+    return penalty, [wd * W for W in Ws]
+
+# %% ../nbs/04_boston_multilayer.ipynb #ref_adam_update
+def adam_update(p:Tensor, # a parameter, changed in place
+                g:Tensor, # its gradient, p's shape
+                m:Tensor, # running mean of g, changed in place (zeros before the first step)
+                v:Tensor, # running mean of g**2, changed in place (zeros before the first step)
+                t:int, # the number of this step: 1 for the first
+                lr:float, # learning rate
+                b1:float, # decay rate of m, e.g. 0.9
+                b2:float, # decay rate of v, e.g. 0.999
+                eps:float, # added to the denominator, e.g. 1e-8
+               ) -> None:
+    "One Adam step for one parameter, in place: update the running means m and v, correct their bias, move p."
+    m.mul_(b1).add_(g, alpha=1 - b1)                 # m = b1 m + (1 - b1) g
+    v.mul_(b2).addcmul_(g, g, value=1 - b2)          # v = b2 v + (1 - b2) g^2
+    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
+    p -= lr * m_hat / (v_hat.sqrt() + eps)

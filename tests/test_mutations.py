@@ -193,6 +193,39 @@ def check_chain():
     ref = autograd(lambda *p: ((chain.chain_forward(p[:3], p[3:], x)[-1] - y)**2).mean(), *ws, *bs)
     for i, (m, r) in enumerate(zip(dws + dbs, ref)): agree(f'parameter {i}', m, r)
 
+def check_network_backward():
+    "Lesson 04: the backward loop's returned dL/dX and every layer's gradients, against autograd."
+    g = G(10)
+    X, dY = torch.randn(5, 4, generator=g, **f64), torch.randn(5, 2, generator=g, **f64)
+    net = network.Network(network.Layer(4, 3, 'tanh', gen=g), network.Layer(3, 2, 'identity', gen=g))
+    net.forward(X)
+    dX = network.network_backward(net.layers, dY)
+    refs = autograd(lambda X, W1, b1, W2, b2: ((torch.tanh(X @ W1 + b1) @ W2 + b2) * dY).sum(), X, *net.parameters())
+    agree('dL_dX', dX, refs[0])
+    for i, (m, r) in enumerate(zip(net.grads(), refs[1:])): agree(f'grad {i}', m, r)
+
+def check_adam():
+    "Lesson 04: adam_update against torch.optim.Adam over 5 steps, with betas and an eps that matter."
+    g = G(8)
+    p = torch.randn(4, 3, generator=g, **f64)
+    mine, ref, m, v = p.clone(), p.clone().requires_grad_(), torch.zeros_like(p), torch.zeros_like(p)
+    opt = torch.optim.Adam([ref], lr=0.1, betas=(0.8, 0.9), eps=1e-3)
+    for t in range(1, 6):
+        dp = torch.randn(4, 3, generator=g, **f64) * 1e-2
+        network.adam_update(mine, dp, m, v, t, 0.1, 0.8, 0.9, 1e-3)
+        ref.grad = dp.clone(); opt.step()
+    agree('p after 5 Adam steps', mine, ref.detach())
+
+def check_stack():
+    "Lesson 04: the batched network's backward pass (3 members, 4-3-3-1, ReLU) against autograd of its forward pass."
+    g = G(9)
+    params = [torch.randn(*s, generator=g, **f64) for s in [(3, 4, 3), (3, 1, 3), (3, 3, 3), (3, 1, 3), (3, 3, 1), (3, 1, 1)]]
+    X, dY = torch.randn(3, 5, 4, generator=g, **f64), torch.randn(3, 5, 1, generator=g, **f64)
+    grads = network.stack_backward(params, network.stack_forward(params, X)[1], dY)
+    refs = autograd(lambda *ps: (network.stack_forward(list(ps), X)[0] * dY).sum(), *params)
+    assert len(grads) == len(refs), (len(grads), len(refs))
+    for i, (m, r) in enumerate(zip(grads, refs)): agree(f'grad {i}', m, r)
+
 TARGETS = [   # (owner, name of the hand-written gradient code, the check that must catch its mutants)
     (neuron, '_neuron_backward', check_neuron), (neuron, 'sigmoid_prime', check_neuron),
     (chain, 'mul_backward', check_chain), (chain, 'add_backward', check_chain), (chain, 'max_backward', check_chain),
@@ -202,6 +235,9 @@ TARGETS = [   # (owner, name of the hand-written gradient code, the check that m
     (mlp.Lin, 'backward', check_layers), (mlp.Relu, 'backward', check_layers), (mlp.Mse, 'backward', check_layers),
     (network, 'tanh_grad', check_network), (network, 'sigmoid_grad', check_network), (network.Layer, 'backward', check_network),
     (network.Network, 'loss_and_grads', check_network), (network.Dropout, 'backward', check_network),
+    (network, 'layer_backward', check_network), (network, 'network_backward', check_network_backward),
+    (network, 'dropout_grad', check_network), (network, 'weight_decay', check_network), (network, 'adam_update', check_adam),
+    (network, 'stack_backward', check_stack),
 ]
 
 

@@ -10,21 +10,207 @@ __all__ = ['huber_grad', 'batch_norm_grad', 'residual_grad', 'elu_grad']
 # %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04imports
 import torch
 import torch.nn.functional as F
-from ..exercises import Exercise, register, prove_all, verdict
+from ..exercises import Exercise, register, prove_all
+from ..mlp import lin_grad
+from ..network import (Layer, Dropout, Network, Adam, layer_backward, network_backward, dropout_grad,
+                                     weight_decay, adam_update)
 
 # %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c1
+def _layer_after_forward(X, W, b, act):
+    "A `Layer` with weights W, b and activation act, after a forward pass on X."
+    layer = Layer(W.shape[0], W.shape[1], act)
+    layer.W, layer.b = W, b
+    layer(X)
+    return layer
+
+def _run_layer(answer, X, W, b, act, dL_dA): return answer(_layer_after_forward(X, W, b, act), dL_dA)
+
+def _layer_cases(g):
+    r = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)
+    out = []
+    for N, n_in, n_out, act in [(1, 3, 4, 'sigmoid'), (5, 4, 3, 'tanh'), (6, 3, 2, 'relu'), (3, 5, 1, 'identity'), (8, 4, 4, 'relu')]:
+        X, W, b = r(N, n_in), r(n_in, n_out), r(n_out)
+        if N == 8: X[0] = 0.; b[0] = 0.                  # Z[0, 0] is exactly 0: the kink; and a square W
+        out.append((X, W, b, act, r(N, n_out)))
+    return out
+
+def _lb_no_act(layer, dL_dA): return lin_grad(layer.X, layer.W, dL_dA)
+def _lb_at_A(layer, dL_dA): return lin_grad(layer.X, layer.W, layer.g_grad(layer.g(layer.Z), dL_dA))
+def _lb_no_transpose(layer, dL_dA):
+    delta = layer.g_grad(layer.Z, dL_dA)
+    return delta @ layer.W, layer.X.T @ delta, delta.sum(0)
+def _lb_mean_b(layer, dL_dA):
+    dX, dW, db = layer_backward(layer, dL_dA)
+    return dX, dW, db / len(dL_dA)
+def _lb_order(layer, dL_dA):
+    dX, dW, db = layer_backward(layer, dL_dA)
+    return dW, db, dX
+
+register(Exercise('network.1', layer_backward, cases=_layer_cases, run=_run_layer, outputs=('dL_dX', 'dL_dW', 'dL_db'), hints=[
+    "One layer, two steps, from its output back to its input: first back through the activation A = g(Z), then back "
+    "through Z = X @ W + b. Lesson 03 wrote a block for each.",
+    "dL_dA and delta = dL/dZ are (N, n_out), like `layer.Z`; the activation's backward function is `layer.g_grad`. "
+    "Then dL_dX is (N, n_in) like `layer.X`, dL_dW is (n_in, n_out) like `layer.W`, dL_db is (n_out,).",
+    "`delta = layer.g_grad(layer.Z, dL_dA)`, then `return lin_grad(layer.X, layer.W, delta)`, which is "
+    "(delta @ W.T, X.T @ delta, delta.sum(0))."], wrong={
+    "the activation's gradient forgotten (lin_grad on dL_dA)": _lb_no_act,
+    "the activation's derivative taken at A = g(Z) instead of Z": _lb_at_A,
+    "missing transpose (delta @ W for dL_dX)": _lb_no_transpose,
+    "dL_db as a mean over the batch": _lb_mean_b,
+    "the three gradients in another order": _lb_order,
+}))
+
+# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c2
+def _network(spec, seed):
+    "A `Network` from a spec: ('L', n_in, n_out, act) for a Layer (with random biases), ('D', n, p) for a Dropout."
+    g, layers = torch.Generator().manual_seed(seed), []
+    for kind, *a in spec:
+        if kind == 'L':
+            layers.append(Layer(*a, gen=g))
+            layers[-1].b += torch.randn(a[1], generator=g, dtype=torch.float64)
+        else: layers.append(Dropout(*a, seed=seed))
+    return Network(*layers)
+
+def _run_loop(answer, X, spec, seed, dL_dYhat):
+    net = _network(spec, seed)
+    net.forward(X, train=True)
+    dL_dX = answer(net.layers, dL_dYhat)
+    return (dL_dX, *net.grads())
+
+def _loop_cases(g):
+    r = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)
+    specs = [(1, [('L', 4, 3, 'relu'), ('L', 3, 2, 'identity')]),
+             (5, [('L', 3, 3, 'tanh'), ('L', 3, 3, 'relu'), ('L', 3, 3, 'identity')]),      # square: every order has the right shapes
+             (6, [('L', 4, 5, 'relu'), ('D', 5, 0.5), ('L', 5, 2, 'identity')]),
+             (4, [('L', 3, 2, 'sigmoid')]),
+             (7, [('L', 5, 4, 'relu'), ('L', 4, 4, 'tanh'), ('L', 4, 3, 'sigmoid'), ('L', 3, 1, 'identity')])]
+    return [(r(N, spec[0][1]), tuple(spec), k, r(N, spec[-1][2])) for k, (N, spec) in enumerate(specs)]
+
+def _loop_forward_order(layers, dL_dYhat):
+    dL_dA = dL_dYhat
+    for layer in layers: dL_dA = layer.backward(dL_dA)
+    return dL_dA
+def _loop_not_passed(layers, dL_dYhat):
+    for layer in reversed(layers): layer.backward(dL_dYhat)
+    return dL_dYhat
+def _loop_no_act(layers, dL_dYhat):
+    dL_dA = dL_dYhat
+    for layer in reversed(layers):
+        if isinstance(layer, Layer): dL_dA, layer.dL_dW, layer.dL_db = lin_grad(layer.X, layer.W, dL_dA)
+        else: dL_dA = layer.backward(dL_dA)
+    return dL_dA
+def _loop_stops_early(layers, dL_dYhat):
+    dL_dA = dL_dYhat
+    for layer in reversed(layers[1:]): dL_dA = layer.backward(dL_dA)
+    return dL_dA
+def _loop_returns_top(layers, dL_dYhat):
+    dL_dA = dL_dYhat
+    for layer in reversed(layers): dL_dA = layer.backward(dL_dA)
+    return dL_dYhat
+
+register(Exercise('network.2', network_backward, cases=_loop_cases, run=_run_loop,
+                  outputs=('dL_dX', 'dL_dW1', 'dL_db1', 'dL_dW2', 'dL_db2', 'dL_dW3', 'dL_db3', 'dL_dW4', 'dL_db4'), hints=[
+    "Backwards means from the last layer to the first, and what each layer's `backward` returns is what the layer "
+    "below it needs.",
+    "The gradient handed to a layer is (N, that layer's n_out); what it returns is (N, its n_in), the n_out of the layer "
+    "below. The last one returned, (N, n_0), is dL/dX.",
+    "`dL_dA = dL_dYhat`, then `for layer in reversed(layers): dL_dA = layer.backward(dL_dA)`, then `return dL_dA`."], wrong={
+    "forward order (the first layer first)": _loop_forward_order,
+    "every layer given dL_dYhat instead of the gradient from the layer above": _loop_not_passed,
+    "the activation's gradient forgotten (lin_grad called on each layer directly)": _loop_no_act,
+    "stops before the first layer": _loop_stops_early,
+    "returns dL_dYhat instead of dL/dX": _loop_returns_top,
+}))
+
+# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c3
+def _drop_cases(g):
+    out = []
+    for N, n, p in [(1, 5, 0.3), (4, 3, 0.2), (8, 6, 0.75), (3, 4, 0.0)]:
+        keep = (torch.rand(N, n, generator=g, dtype=torch.float64) >= p).to(torch.float64)
+        if p > 0: keep[0, 0] = 0.                             # at least one dropped entry...
+        keep[-1, -1] = 1.                                     # ...and one kept
+        out.append((keep, p, torch.randn(N, n, generator=g, dtype=torch.float64)))
+    return out
+
+register(Exercise('network.3', dropout_grad, cases=_drop_cases, outputs=('dL_dX',), hints=[
+    "The forward pass multiplies X, entry by entry, by numbers that do not depend on X: keep / (1 - p). What is the "
+    "derivative of c * x with respect to x?",
+    "Everything is (N, n): keep, dL_dA and the answer; p is a number.",
+    "`dL_dA * keep / (1 - p)`: a dropped entry passes back 0, a kept one the upstream gradient times 1/(1 - p)."], wrong={
+    "the 1/(1 - p) scale forgotten": lambda keep, p, dL_dA: dL_dA * keep,
+    "scaled by 1/p": lambda keep, p, dL_dA: dL_dA * keep / p,
+    "scaled by (1 - p)": lambda keep, p, dL_dA: dL_dA * keep * (1 - p),
+    "the mask forgotten": lambda keep, p, dL_dA: dL_dA / (1 - p),
+    "a new random mask": lambda keep, p, dL_dA: dL_dA * (torch.rand_like(dL_dA) >= p) / (1 - p),
+}))
+
+# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c4
+def _wd_cases(g):
+    r = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)
+    return [([r(1, 1)], 0.5), ([r(3, 2), r(2, 1)], 0.1), ([r(4, 3), r(3, 3), r(3, 2)], 1e-3), ([r(2, 5)], 2.0)]
+
+def _sq(Ws): return sum((W * W).sum() for W in Ws)
+
+register(Exercise('network.4', weight_decay, cases=_wd_cases, outputs=('penalty', 'grads'), hints=[
+    "The penalty is a sum of squares, one per weight, and each weight appears in one square only: differentiate "
+    "(lambda/2) w**2 with respect to w.",
+    "penalty: a 0-d tensor, one sum over every entry of every W; grads: a list as long as Ws, each the shape of its W.",
+    "`penalty = wd / 2 * sum((W * W).sum() for W in Ws)` and `grads = [wd * W for W in Ws]`."], wrong={
+    "the 1/2 forgotten in the penalty": lambda Ws, wd: (wd * _sq(Ws), [wd * W for W in Ws]),
+    "gradient 2 wd W (the 2 of the square, without the 1/2)": lambda Ws, wd: (wd / 2 * _sq(Ws), [2 * wd * W for W in Ws]),
+    "gradient wd/2 W (the 1/2 kept)": lambda Ws, wd: (wd / 2 * _sq(Ws), [wd / 2 * W for W in Ws]),
+    "the gradient's sign flipped": lambda Ws, wd: (wd / 2 * _sq(Ws), [-wd * W for W in Ws]),
+    "the absolute values instead of the squares (L1)": lambda Ws, wd: (wd / 2 * sum(W.abs().sum() for W in Ws), [wd / 2 * W.sign() for W in Ws]),
+}))
+
+# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c5
+def _run_adam(answer, p, g, m, v, t, lr, b1, b2, eps): answer(p, g, m, v, t, lr, b1, b2, eps)
+
+def _adam_cases(gen):
+    r = lambda *s: torch.randn(*s, generator=gen, dtype=torch.float64)
+    z = lambda *s: torch.zeros(*s, dtype=torch.float64)
+    first = (r(1, 4), r(1, 4), z(1, 4), z(1, 4), 1, 0.01, 0.9, 0.999, 1e-8)                          # the first step, one row
+    return [(r(5), r(5) * 1e-3, r(5) * 1e-4, r(5).abs() * 1e-7, 10, 0.1, 0.8, 0.99, 1e-3),         # tiny gradients: eps matters
+            (r(3, 2), r(3, 2), r(3, 2) * 0.1, r(3, 2).abs() * 0.01, 2, 0.003, 0.9, 0.999, 1e-8),    # step 2: m and v are not 0
+            (r(2, 3), r(2, 3), r(2, 3), r(2, 3).abs(), 1000, 0.05, 0.5, 0.9, 1e-6),                 # a late step
+            first]
+
+def _adam_wrong(correct=True, t0=0, sqrt=True, eps_inside=False, in_place=True):
+    def adam_update(p, g, m, v, t, lr, b1, b2, eps):
+        if in_place: m.mul_(b1).add_(g, alpha=1 - b1); v.mul_(b2).addcmul_(g, g, value=1 - b2); mm, vv = m, v
+        else: mm, vv = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        m_hat, v_hat = (mm / (1 - b1 ** (t - t0)), vv / (1 - b2 ** (t - t0))) if correct else (mm, vv)
+        denom = (v_hat + eps).sqrt() if eps_inside else (v_hat.sqrt() if sqrt else v_hat) + eps
+        p -= lr * m_hat / denom
+    return adam_update
+
+register(Exercise('network.5', adam_update, cases=_adam_cases, run=_run_adam, mutates=('p', 'm', 'v'), hints=[
+    "Three updates in place, in this order: m, then v, then p. The bias corrections divide copies of m and v: m and v "
+    "themselves stay uncorrected for the next step.",
+    "p, g, m, v all have one shape; t, lr, b1, b2, eps are numbers. In place: `m.mul_(b1).add_(...)`, "
+    "`v.mul_(b2).addcmul_(g, g, value=...)`, `p -= ...`; a plain `m = ...` makes a new tensor that Adam never sees.",
+    "`m.mul_(b1).add_(g, alpha=1 - b1)`; `v.mul_(b2).addcmul_(g, g, value=1 - b2)`; "
+    "`p -= lr * (m / (1 - b1 ** t)) / ((v / (1 - b2 ** t)).sqrt() + eps)`."], wrong={
+    "no bias correction": _adam_wrong(correct=False),
+    "bias correction with t counted from 0 (1 - beta**(t - 1))": _adam_wrong(t0=1),
+    "the square root missing": _adam_wrong(sqrt=False),
+    "eps inside the square root": _adam_wrong(eps_inside=True),
+    "m and v computed as new tensors, not updated in place": _adam_wrong(in_place=False),
+}))
+
+# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c6
 def huber_grad(Yhat, Y, k=1.0):
     "dL/dYhat (N, n_L) of the mean Huber loss of Yhat - Y, both (N, n_L), threshold k."
     return (Yhat - Y).clamp(-k, k) / Yhat.numel()
 
 def _huber_cases(g):
     edge = torch.tensor([[0., 1., -1., 0.5], [2., -3., 1e-9, -1e-9]], dtype=torch.float64)   # r = 0, |r| = k, both sides of k
-    return [(torch.randn(1, 3, generator=g, dtype=torch.float64) * 2, torch.zeros(1, 3, dtype=torch.float64), 1.0),
+    return [(torch.randn(1, 3, generator=g, dtype=torch.float64) * 2, torch.full((1, 3), 0.5, dtype=torch.float64), 1.0),
             (edge + 1, torch.ones(2, 4, dtype=torch.float64), 1.0),
             (torch.randn(16, 3, generator=g, dtype=torch.float64) * 3, torch.randn(16, 3, generator=g, dtype=torch.float64), 1.5),
             (torch.tensor([[0.3], [-0.3], [2.0]], dtype=torch.float64), torch.zeros(3, 1, dtype=torch.float64), 0.3)]
 
-register(Exercise('network.1', huber_grad, cases=_huber_cases, outputs=('dL_dYhat',), wrong={
+register(Exercise('network.6', huber_grad, cases=_huber_cases, outputs=('dL_dYhat',), hints=['Differentiate h(r) piece by piece; the mean over all N n_L entries brings its own factor.', 'dL_dYhat has the shape of Yhat, (N, n_L); each entry depends only on its own residual r = Yhat - Y.', "h'(r) = r where |r| <= k and k sign(r) elsewhere, that is `(Yhat - Y).clamp(-k, k)`; then divide by `Yhat.numel()`."], wrong={
     "sum instead of mean (the 1/(N n_L) forgotten)": lambda Yhat, Y, k=1.0: (Yhat - Y).clamp(-k, k),
     "mean over rows only (1/N instead of 1/(N n_L))": lambda Yhat, Y, k=1.0: (Yhat - Y).clamp(-k, k) / len(Yhat),
     "sign flip (Y - Yhat)": lambda Yhat, Y, k=1.0: (Y - Yhat).clamp(-k, k) / Yhat.numel(),
@@ -32,8 +218,8 @@ register(Exercise('network.1', huber_grad, cases=_huber_cases, outputs=('dL_dYha
     "the linear piece's slope 1 instead of k": lambda Yhat, Y, k=1.0: torch.where((Yhat - Y).abs() <= k, Yhat - Y, torch.sign(Yhat - Y)) / Yhat.numel(),
 }))
 
-# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c2
-def batch_norm_grad(Z, dL_dH, eps=1e-5):
+# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c7
+def batch_norm_grad(Z, dL_dH, eps):
     "dL_dZ (N, n) for H = (Z - column mean) / sqrt(column variance + eps), given dL_dH (N, n)."
     sigma = torch.sqrt(Z.var(0, unbiased=False, keepdim=True) + eps)
     H = (Z - Z.mean(0, keepdim=True)) / sigma
@@ -43,22 +229,23 @@ def _bn(Z, eps=1e-5): return (Z - Z.mean(0, keepdim=True)) / torch.sqrt(Z.var(0,
 def _sig(Z, dim, eps): return torch.sqrt(Z.var(dim, unbiased=False, keepdim=True) + eps)
 
 def _bn_cases(g):
-    out = [(torch.randn(1, 4, generator=g, dtype=torch.float64), torch.randn(1, 4, generator=g, dtype=torch.float64))]   # a batch of one
-    for N, n in [(2, 3), (8, 5), (32, 6)]:
+    out = [(torch.randn(1, 4, generator=g, dtype=torch.float64), torch.randn(1, 4, generator=g, dtype=torch.float64), 1e-5)]   # a batch of one
+    for (N, n), eps in zip([(2, 3), (8, 5), (32, 6)], [1e-5, 0.1, 1e-2]):
         Z = torch.randn(N, n, generator=g, dtype=torch.float64) * torch.rand(1, n, generator=g, dtype=torch.float64).mul(3).add(0.2) + 1
-        out.append((Z, torch.randn(N, n, generator=g, dtype=torch.float64)))
+        out.append((Z, torch.randn(N, n, generator=g, dtype=torch.float64), eps))
     Z = torch.randn(6, 3, generator=g, dtype=torch.float64); Z[:, 1] = 2.0                  # a constant column: sigma = sqrt(eps)
     out.append((Z, torch.randn(6, 3, generator=g, dtype=torch.float64), 1e-3))
     return out
 
-register(Exercise('network.2', batch_norm_grad, cases=_bn_cases, outputs=('dL_dZ',), rtol=1e-6, wrong={
-    "mean and standard deviation treated as constants": lambda Z, dL_dH, eps=1e-5: dL_dH / _sig(Z, 0, eps),
-    "the path through the mean forgotten": lambda Z, dL_dH, eps=1e-5: (dL_dH - _bn(Z, eps) * (dL_dH * _bn(Z, eps)).mean(0, keepdim=True)) / _sig(Z, 0, eps),
-    "the path through the standard deviation forgotten": lambda Z, dL_dH, eps=1e-5: (dL_dH - dL_dH.mean(0, keepdim=True)) / _sig(Z, 0, eps),
-    "statistics over each row (layer norm's axis)": lambda Z, dL_dH, eps=1e-5: (dL_dH - dL_dH.mean(-1, keepdim=True) - ((Z - Z.mean(-1, keepdim=True)) / _sig(Z, -1, eps)) * (dL_dH * (Z - Z.mean(-1, keepdim=True)) / _sig(Z, -1, eps)).mean(-1, keepdim=True)) / _sig(Z, -1, eps),
+register(Exercise('network.7', batch_norm_grad, cases=_bn_cases, outputs=('dL_dZ',), rtol=1e-6, hints=["Each H_ij depends on Z_ij directly, and on every entry of its column through the column's mean and its sigma: three paths.", 'Everything is (N, n); the means over the batch are column means, `.mean(0, keepdim=True)`; sigma is (1, n).', 'With G = dL_dH: dL_dZ = (G - G.mean(0) - H * (G * H).mean(0)) / sigma, sigma = sqrt(column variance (1/N) + eps).'], wrong={
+    "mean and standard deviation treated as constants": lambda Z, dL_dH, eps: dL_dH / _sig(Z, 0, eps),
+    "the path through the mean forgotten": lambda Z, dL_dH, eps: (dL_dH - _bn(Z, eps) * (dL_dH * _bn(Z, eps)).mean(0, keepdim=True)) / _sig(Z, 0, eps),
+    "the path through the standard deviation forgotten": lambda Z, dL_dH, eps: (dL_dH - dL_dH.mean(0, keepdim=True)) / _sig(Z, 0, eps),
+    "eps left out (the default 1e-5 instead of the eps given)": lambda Z, dL_dH, eps: batch_norm_grad(Z, dL_dH, 1e-5),
+    "statistics over each row (layer norm's axis)": lambda Z, dL_dH, eps: (dL_dH - dL_dH.mean(-1, keepdim=True) - ((Z - Z.mean(-1, keepdim=True)) / _sig(Z, -1, eps)) * (dL_dH * (Z - Z.mean(-1, keepdim=True)) / _sig(Z, -1, eps)).mean(-1, keepdim=True)) / _sig(Z, -1, eps),
 }))
 
-# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c3
+# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c8
 def residual_grad(X, W, b, dL_dH):
     "(dL_dX, dL_dW, dL_db) for H = X + relu(X @ W + b), given dL_dH (N, n)."
     delta = dL_dH * (X @ W + b > 0)
@@ -69,7 +256,7 @@ def _res_cases(g):
     for N, n in [(1, 3), (5, 4), (16, 6)]:
         X, W = torch.randn(N, n, generator=g, dtype=torch.float64), torch.randn(n, n, generator=g, dtype=torch.float64)
         b = torch.randn(n, generator=g, dtype=torch.float64)
-        X[0] = 0.; b[0] = 0.                                # Z[0, 0] is exactly 0: the kink
+        if N > 1: X[0] = 0.; b[0] = 0.                      # Z[0, 0] is exactly 0: the kink (the batch of one has none)
         out.append((X, W, b, torch.randn(N, n, generator=g, dtype=torch.float64)))
     return out
 
@@ -79,14 +266,14 @@ def _res_wrong(skip=True, mask=lambda Z: Z > 0, transpose=True):
         return (dL_dH if skip else 0) + delta @ (W.T if transpose else W), X.T @ delta, delta.sum(0)
     return residual_grad
 
-register(Exercise('network.3', residual_grad, cases=_res_cases, outputs=('dL_dX', 'dL_dW', 'dL_db'), wrong={
+register(Exercise('network.8', residual_grad, cases=_res_cases, outputs=('dL_dX', 'dL_dW', 'dL_db'), hints=['Two paths from X to H: the skip (H = X + ...) and the layer. Their gradients add.', "delta = dL_dH * relu'(Z) is (N, n); dL_dW is (n, n), dL_db is (n,), dL_dX is (N, n).", 'delta = dL_dH * (X @ W + b > 0); return (dL_dH + delta @ W.T, X.T @ delta, delta.sum(0)).'], wrong={
     "the skip path forgotten (dL_dX without + dL_dH)": _res_wrong(skip=False),
     "mask Z >= 0 at the kink": _res_wrong(mask=lambda Z: Z >= 0),
     "missing transpose (delta @ W instead of delta @ W.T)": _res_wrong(transpose=False),
     "the mask taken from H instead of Z": lambda X, W, b, dL_dH: _res_wrong(mask=lambda Z: X + torch.relu(Z) > 0)(X, W, b, dL_dH),
 }))
 
-# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c4
+# %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c9
 def elu_grad(Z, dL_dA, alpha=1.0):
     "dL_dZ (Z's shape) for A = elu(Z, alpha), given dL_dA."
     return dL_dA * torch.where(Z > 0, torch.ones_like(Z), alpha * torch.exp(Z))
@@ -98,7 +285,7 @@ def _elu_cases(g):
             (torch.cat([torch.randn(7, 3, generator=g, dtype=torch.float64), torch.zeros(1, 3, dtype=torch.float64)]),
              torch.randn(8, 3, generator=g, dtype=torch.float64), 2.0)]
 
-register(Exercise('network.4', elu_grad, cases=_elu_cases, outputs=('dL_dZ',), wrong={
+register(Exercise('network.9', elu_grad, cases=_elu_cases, outputs=('dL_dZ',), hints=['Two pieces: the slope of z is 1; the slope of alpha (e^z - 1) is alpha e^z. Which piece holds at z = 0?', "dL_dZ has Z's shape; multiply the upstream gradient by the local slope, entry by entry.", '`dL_dA * torch.where(Z > 0, torch.ones_like(Z), alpha * torch.exp(Z))`.'], wrong={
     "the right piece's slope 1 at z = 0 (mask z >= 0)": lambda Z, dL_dA, alpha=1.0: dL_dA * torch.where(Z >= 0, torch.ones_like(Z), alpha * torch.exp(Z)),
     "alpha forgotten on the left": lambda Z, dL_dA, alpha=1.0: dL_dA * torch.where(Z > 0, torch.ones_like(Z), torch.exp(Z)),
     "A instead of A + alpha on the left": lambda Z, dL_dA, alpha=1.0: dL_dA * torch.where(Z > 0, torch.ones_like(Z), alpha * (torch.exp(Z) - 1)),
