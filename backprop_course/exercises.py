@@ -112,6 +112,9 @@ def mismatch(got, # what the answer returned
     if e is None: return None if _same_value(got, expected) else f"{label}: expected {expected!r}, got {got!r}"
     if _is_complex(got): return f"{label}: expected real numbers, got complex ones"
     if isinstance(expected, torch.Tensor) and _is_numpy(got): return _numpy_message(label, got)
+    if isinstance(expected, torch.Tensor) and isinstance(got, (int, float)) and not isinstance(got, bool):
+        return (f"{label}: your answer is a Python {type(got).__name__}, the lesson needs a tensor (a 0-d tensor for a "
+                f"single number; the next cells use tensor methods on it): keep torch operations, without `.item()` or `float(...)`")
     g = _as_float64(got)
     if g is None: return f"{label}: expected a tensor of shape {tuple(e.shape)}, got {type(got).__name__}"
     if g.shape != e.shape:
@@ -157,19 +160,25 @@ def _factor_cause(k:float, n:int|None) -> str:
     a = abs(k)
     if _near(k, -1): return "the sign: every element has the opposite sign (a difference taken the other way round?)"
     if _near(a, 2): return f"{sign}off by a factor of 2 on every element: a 2 too many"
-    if _near(a, .5): return f"{sign}off by a factor of 1/2 on every element: a 2 is missing (the 2 that comes down from a square?)"
+    if _near(a, .5): return f"{sign}off by a factor of 1/2 on every element: a 2 is missing"
     if n and n > 1 and _near(a, n): return f"{sign}off by a factor of N = {n} on every element (N, the batch size): the mean's 1/N is missing"
     if n and n > 1 and _near(a, 1 / n): return f"{sign}off by a factor of 1/N = 1/{n} on every element (N, the batch size): a 1/N too many"
     return f"off by a factor of {_ratio(k)} on every element"
 
-def _output_cause(g, e, rtol=None, atol=None, args:dict|None=None, n:int|None=None) -> str|None:
-    "The likely cause of a wrong output `g` (reference `e`), if one holds exactly; `args` {name: input}, `n` the batch size."
+def _output_cause(g, e, rtol=None, atol=None, args:dict|None=None, n:int|None=None, batch:int|None=None) -> str|None:
+    """The likely cause of a wrong output `g` (reference `e`), if one holds exactly; `args` {name: input}, `batch` the case's
+    batch size, `n` the batch size where a factor is known to follow it."""
     if _is_numpy(g) and isinstance(e, torch.Tensor): return None      # already named by `mismatch`
     g, e = _as_float64(g), _as_float64(e)
     if g is None or e is None: return None
     if g.ndim == 2 and e.ndim == 2 and g.shape == e.shape[::-1] and (g.shape != e.shape or not _close(g, e, rtol, atol).all()):
         if _close(g.T, e, rtol, atol).all(): return f"transposed: you returned the transpose of the right {tuple(e.shape)} matrix"
-    if g.ndim == e.ndim + 1 and g.shape[1:] == e.shape and _close(g.sum(0), e, rtol, atol).all():
+    per_example = g.ndim == e.ndim + 1 and g.shape[1:] == e.shape and (g.shape[0] > 1 or g.shape[0] == batch)
+    if not per_example and g.shape != e.shape and g.numel() == e.numel() and [d for d in g.shape if d != 1] == [d for d in e.shape if d != 1]:
+        if _close(g.reshape(e.shape), e, rtol, atol).all():
+            return (f"the right numbers, in shape {tuple(g.shape)} instead of {tuple(e.shape)}: an axis of length 1 too many "
+                    f"or too few (`keepdim=`, or an index such as `[0]` or `[:, None]`)")
+    if per_example and _close(g.sum(0), e, rtol, atol).all():
         return (f"one value per example (shape {tuple(g.shape)}): sum over the batch (axis 0), since every example "
                 f"adds to the same {tuple(e.shape)} gradient")
     if g.shape != e.shape: return None
@@ -183,8 +192,9 @@ def _output_cause(g, e, rtol=None, atol=None, args:dict|None=None, n:int|None=No
         if isinstance(a, torch.Tensor) and a.shape == e.shape and a.dtype.is_floating_point:
             zero = (a == 0).cpu()
             if zero.any() and bad.any() and not (bad & ~zero).any():
-                return (f"wrong only where `{name}` is exactly 0, and right everywhere else: the kink. At 0 the derivative "
-                        f"is a choice; take the one this lesson takes (the expected value above)")
+                return (f"wrong only where `{name}` is exactly 0, and right everywhere else: look at what your answer does "
+                        f"where `{name}` is 0 (at a kink such as ReLU's the derivative there is a convention: the expected "
+                        f"value above is this lesson's; a mask that is 0 there must stop the gradient)")
     return None
 
 # %% ../nbs/08_appendix_checks.ipynb #20011902
@@ -220,10 +230,9 @@ def _describe(case:tuple) -> str:
     return ", ".join(one(a) for a in case)
 
 def _batch_size(case:tuple) -> int|None:
-    "The default batch size of a case: the length of its first tensor (1 for a single number), None without tensors."
-    for a in case:
-        if isinstance(a, torch.Tensor): return a.shape[0] if a.ndim else 1
-    return None
+    "The default batch size of a case: the length of its first tensor that has an axis (1 if all are single numbers), None without tensors."
+    ts = [a for a in case if isinstance(a, torch.Tensor)]
+    return next((a.shape[0] for a in ts if a.ndim), 1) if ts else None
 
 # %% ../nbs/08_appendix_checks.ipynb #6d82e978
 class Exercise:
@@ -309,24 +318,59 @@ def _pairs(ex:Exercise, got, expected):
         return list(zip(labels, got, expected))
     return [(labels[0] if not isinstance(expected, tuple) else 'output', got, expected)]
 
-def _compare(ex:Exercise, got, expected) -> tuple[str, tuple]|None:
-    "The first difference between `got` and `expected`, as (message, (label, got, expected)), or None."
+def _leaf_diff(got, expected, label:str, rtol=None, atol=None):
+    """The first difference inside nested tuples, lists and dicts of the same structure, as (message, (label, got, expected),
+    (container label, got container, expected container)), or None. The containers are where an order can be wrong."""
+    here = (label, got, expected)
+    if isinstance(expected, dict) and isinstance(got, dict) and set(got) == set(expected):
+        for k in expected:
+            if (d := _leaf_diff(got[k], expected[k], f"{label}[{k!r}]", rtol, atol)): return d if d[2] else (*d[:2], here)
+        return None
+    if isinstance(expected, (tuple, list)) and isinstance(got, (tuple, list)) and len(got) == len(expected):
+        for i, (g, e) in enumerate(zip(got, expected)):
+            if (d := _leaf_diff(g, e, f"{label}[{i}]", rtol, atol)): return d if d[2] else (*d[:2], here)
+        return None
+    m = mismatch(got, expected, label, rtol, atol)
+    return (m, here, None) if m else None
+
+def _compare(ex:Exercise, got, expected) -> tuple|None:
+    "The first difference between `got` and `expected`: (message, (label, got, expected), its container or None), or None."
     for label, g, e in _pairs(ex, got, expected):
-        if (m := mismatch(g, e, label, ex.rtol, ex.atol)): return m, (label, g, e)
+        if (d := _leaf_diff(g, e, label, ex.rtol, ex.atol)): return d
     return None
 
-def _order_cause(ex:Exercise, got, expected) -> str|None:
-    "The outputs are all right but in another order (a tuple, or a dict's values under other keys)."
+def _order_cause(ex:Exercise, got, expected, labels:list|None=None) -> str|None:
+    "The outputs are all right but in another order (a tuple or list, or a dict's values under other keys)."
     if isinstance(expected, dict) and isinstance(got, dict) and set(got) == set(expected) and len(expected) > 1:
         keys = list(expected)
         for p in itertools.permutations(keys):
             if list(p) != keys and all(mismatch(got[q], expected[k], rtol=ex.rtol, atol=ex.atol) is None for q, k in zip(p, keys)):
                 return "the values are right but under the wrong keys: " + ", ".join(f"{q!r} holds {k!r}" for q, k in zip(p, keys) if q != k)
-    if isinstance(expected, (tuple, list)) and isinstance(got, (tuple, list)) and len(got) == len(expected) and 1 < len(expected) <= 5:
-        labels = _labels(ex, tuple(expected))
-        for p in itertools.permutations(range(len(expected))):
-            if list(p) != list(range(len(expected))) and all(mismatch(got[p[i]], e, rtol=ex.rtol, atol=ex.atol) is None for i, e in enumerate(expected)):
+    if isinstance(expected, (tuple, list)) and isinstance(got, (tuple, list)) and len(got) == len(expected) > 1:
+        labels = labels or _labels(ex, tuple(expected))
+        same = lambda p: all(mismatch(got[p[i]], e, rtol=ex.rtol, atol=ex.atol) is None for i, e in enumerate(expected))
+        n = len(expected)
+        if same(list(range(n))[::-1]): return "every value is right, but in reverse order"
+        for p in (itertools.permutations(range(n)) if n <= 5 else []):
+            if list(p) != list(range(n)) and same(p):
                 return f"every output is right but in the wrong order: return ({', '.join(labels)}) in that order"
+    return None
+
+def _leaves(got, expected, label:str) -> dict:
+    "{label: (got, expected)} for every leaf of two nested structures, as far as their structures agree."
+    if isinstance(expected, dict) and isinstance(got, dict) and set(got) == set(expected):
+        return {k: v for key in expected for k, v in _leaves(got[key], expected[key], f"{label}[{key!r}]").items()}
+    if isinstance(expected, (tuple, list)) and isinstance(got, (tuple, list)) and len(got) == len(expected):
+        return {k: v for j, (g, e) in enumerate(zip(got, expected)) for k, v in _leaves(g, e, f"{label}[{j}]").items()}
+    return {label: (got, expected)}
+
+def _wrong_cause(ex:Exercise, cases:list, i:int, got) -> str|None:
+    "The answer gives exactly what one of the exercise's registered common mistakes gives on case `i`: name it."
+    for what, bad in ex.wrong.items():
+        try:
+            out, after = _call(ex, bad, cases[i], i)
+            if _compare(ex, got, _with_mutated(ex, out, cases[i], after)) is None: return f"the same as a common mistake: {what}"
+        except (Exception, SystemExit): continue
     return None
 
 # %% ../nbs/08_appendix_checks.ipynb #fe320c87
@@ -378,7 +422,8 @@ def _batch_factor(ex:Exercise, answer, cases:list, i:int, label:str, k:float) ->
     for j in others:
         got, after = _call(ex, answer, cases[j], j)
         exp, ref_after = _call(ex, ex.reference, cases[j], j)
-        pairs = {l: (g, e) for l, g, e in _pairs(ex, _with_mutated(ex, got, cases[j], after), _with_mutated(ex, exp, cases[j], ref_after))}
+        pairs = {k: v for l, g, e in _pairs(ex, _with_mutated(ex, got, cases[j], after), _with_mutated(ex, exp, cases[j], ref_after))
+                 for k, v in _leaves(g, e, l).items()}
         if label not in pairs: return None
         g, e = (_as_float64(v) for v in pairs[label])
         if g is None or e is None or g.shape != e.shape: return None
@@ -386,21 +431,25 @@ def _batch_factor(ex:Exercise, answer, cases:list, i:int, label:str, k:float) ->
         if kj is None or not _near(kj, s * ex.batch(cases[j]) ** p): return None
     return n if others else None
 
-def _causes(ex:Exercise, answer, cases:list, i:int, got, expected, pair) -> list[str]:
-    "Every likely cause that holds for the first difference found on case `i`, the most specific first."
+def _causes(ex:Exercise, answer, cases:list, i:int, got, expected, pair, box=None) -> list[str]:
+    """Every likely cause that holds for the first difference found on case `i` (`pair`: its label, answer and reference;
+    `box`: the list, tuple or dict that holds it), the most specific first."""
     case = cases[i]
     named = {_arg_name(ex, j): a for j, a in enumerate(case)}
     order = _order_cause(ex, got, expected)
+    if not order and box and box[0] != pair[0]:
+        order = _order_cause(ex, box[1], box[2], [f"{box[0]}[{k!r}]" if isinstance(box[2], dict) else f"{box[0]}[{k}]"
+                                                   for k in (box[2] if isinstance(box[2], dict) else range(len(box[2])))])
     out = None
     if not order:
         g, e = _as_float64(pair[1]), _as_float64(pair[2])
         k = _factor(g, e) if g is not None and e is not None and not _is_numpy(pair[1]) else None
         n = _batch_factor(ex, answer, cases, i, pair[0], k) if k is not None else None
-        out = _output_cause(pair[1], pair[2], ex.rtol, ex.atol, named, n)
+        out = _output_cause(pair[1], pair[2], ex.rtol, ex.atol, named, n, ex.batch(case))
     generic = out is not None and out.startswith('off by a factor of') and 'N = ' not in out and '1/N' not in out
     if generic and out.endswith('on every element') and _as_float64(pair[2]).numel() == 1:
         generic, out = False, None   # one number is always some multiple of another: only the telling factors say something
-    causes = [order, None if generic or not out else f"{pair[0]}: {out}",
+    causes = [_wrong_cause(ex, cases, i, got), order, None if generic or not out else f"{pair[0]}: {out}",
               _ignored_cause(ex, answer, case, i, got), _batch_cause(ex, answer, cases, i), f"{pair[0]}: {out}" if generic else None]
     return [c for c in causes if c]
 
@@ -421,8 +470,8 @@ def _judge_case(ex:Exercise, answer, cases:list, i:int, got, after, expected, re
                 f"not `x *= ...`, `x[...] = ...` or `x.zero_()`")
     got, expected = _with_mutated(ex, got, case, after), _with_mutated(ex, expected, case, ref_after)
     if (found := _compare(ex, got, expected)) is None: return None
-    m, pair = found
-    try: causes = _causes(ex, answer, cases, i, got, expected, pair)
+    m, pair, box = found
+    try: causes = _causes(ex, answer, cases, i, got, expected, pair, box)
     except Exception: causes = []      # a diagnosis that fails names no cause
     return m + where + ("".join(f". Likely cause: {c}" for c in causes[:1]) + "".join(f"; also: {c}" for c in causes[1:]))
 
