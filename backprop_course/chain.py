@@ -1,4 +1,4 @@
-"""Draw a computation, push values forward and gradients backward, and write the backward rules yourself: the multiply and add gates, a value used twice, one layer and a chain of layers. Then derive each building block's derivative in SymPy and check every gradient against finite differences and autograd.
+"""Draw a computation, push values forward and gradients backward, and write the backward rules yourself: the multiply and add gates, a value used twice, one layer and a chain of layers. Then derive each building block's derivative in SymPy, check gradients against finite differences and autograd, and go from scalars to matrices.
 
 Docs: https://backprop-course.github.io/backprop_course/chain_rule.html.md"""
 
@@ -71,6 +71,7 @@ def _check_params(call:str, ws, bs):
         for l, v in enumerate(vs):
             _want_tensor(call, f'{name}[{l}]', v, numbers=True)
             if torch.as_tensor(v).ndim: raise ValueError(f"{call}: {name}[{l}] should be one number (a 0-d tensor: one unit per layer), got shape {tuple(v.shape)}")
+            if isinstance(v, Tensor): _no_nan(call, f'{name}[{l}]', v)
 
 def _check_layer(w_l, a_prev, a_l, dL_da):
     "The arguments of `layer_backward`: a number w_l, and three tensors of one shape, () or (N,)."
@@ -89,10 +90,13 @@ def _check_chain(ws, acts, y):
         raise ValueError(f"{call}: acts should be chain_forward's list [a^[0], ..., a^[L]], one entry more than ws: "
                          f"{len(ws) + 1} for {len(ws)} layers, got {len(acts)}")
     _want_tensor(call, 'acts[-1]', acts[-1]); _want_tensor(call, 'y', y)
+    if not acts[-1].numel(): raise ValueError(f"{call}: the batch is empty (a^[L] has shape {tuple(acts[-1].shape)}); expected at least one example")
     if y.shape != acts[-1].shape:
         raise ValueError(f"{call}: y should have the shape of the output a^[L], {tuple(acts[-1].shape)}, got {tuple(y.shape)}; "
                          "targets of another shape would broadcast, (N,) against (N, 1) gives (N, N), into a wrong loss")
     _no_nan(call, 'y', y)
+    for k, a in enumerate(acts):
+        if isinstance(a, Tensor): _no_nan(call, f'acts[{k}]', a)
 
 # %% ../nbs/02_chain_rule.ipynb #f03c0f8f
 def max_backward(a:Tensor, # first input of out = max(a, b)
@@ -114,6 +118,7 @@ def chain_forward(ws:Sequence[Tensor], # weights [w^[1], ..., w^[L]], one number
     _check_params(call, ws, bs); _want_tensor(call, 'x', x)
     if not x.is_floating_point() or x.ndim > 1:
         raise ValueError(f"{call}: x should be a float tensor of shape () or (N,), got {x.dtype} of shape {tuple(x.shape)}")
+    if not x.numel(): raise ValueError(f"{call}: x is an empty batch, shape {tuple(x.shape)}; expected one example, shape (), or N >= 1 examples, shape (N,)")
     _no_nan(call, 'x', x)
     acts = [x]
     for w_l, b_l in zip(ws, bs): acts.append(torch.sigmoid(w_l * acts[-1] + b_l))

@@ -19,6 +19,19 @@ def _answer(fn) -> str:
 
 def _randn(g:torch.Generator, *shape) -> torch.Tensor: return torch.randn(shape, generator=g, dtype=torch.float64)
 
+def _tensors_only(labels:tuple):
+    "A `run` for answers whose outputs the lesson goes on computing with: a Python number where a 0-d tensor belongs is refused, by name."
+    def run(answer, *case):
+        out = answer(*case)
+        for label, v in zip(labels, out if isinstance(out, tuple) else ()):
+            for k, t in enumerate(v if isinstance(v, list) else [v]):
+                if isinstance(t, (int, float)) and not isinstance(t, bool):
+                    raise TypeError(f"the check refuses this output: {label}{f'[{k}]' if isinstance(v, list) else ''} is a Python "
+                                    f"{type(t).__name__}, not a tensor; return the 0-d tensor itself (no `.item()` or `float(...)`): "
+                                    "the lesson goes on computing with it")
+        return out
+    return run
+
 # %% ../../nbs/solutions/02_chain_rule.ipynb #63b80510
 def _gate_cases(g:torch.Generator) -> list[tuple]:
     "(a, b, dL_dout): 5 elements, a single number (0-d), a batch of one and a 3x4 matrix, all float64."
@@ -96,13 +109,18 @@ def _layer_cases(g:torch.Generator) -> list[tuple]:
     "(w_l, a_prev, a_l, dL_da), with a_l = σ(w_l a_prev + b_l) computed by the forward pass."
     return [(w, a_prev, torch.sigmoid(w * a_prev + b), dL_da) for w, b, a_prev, dL_da in _layer_setups(g)]
 
-register(Exercise('chain.4', layer_backward, cases=_layer_cases, outputs=('dL_dw', 'dL_db', 'dL_da_prev'),
-                  solution_code=_answer(layer_backward), wrong={
+_LAYER_OUT = ('dL_dw', 'dL_db', 'dL_da_prev')
+register(Exercise('chain.4', layer_backward, cases=_layer_cases, outputs=_LAYER_OUT, solution_code=_answer(layer_backward),
+                  run=_tensors_only(_LAYER_OUT), args=('w_l', 'a_prev', 'a_l', 'dL_da'),
+                  batch=lambda case: case[1].numel(),     # N is a_prev's length (w_l, the first tensor, is 0-d)
+                  wrong={
     "σ' forgotten: the upstream gradient taken as δ": lambda w_l, a_prev, a_l, dL_da: ((dL_da * a_prev).sum(), dL_da.sum(), dL_da * w_l),
     "the multiply's gradients swapped: w gets δ times w, the input gets δ times the input":
         lambda w_l, a_prev, a_l, dL_da: ((dL_da * a_l * (1 - a_l) * w_l).sum(), (dL_da * a_l * (1 - a_l)).sum(), dL_da * a_l * (1 - a_l) * a_prev),
     "no sum over the batch: one ∂𝓛/∂w and ∂𝓛/∂b per example":
         lambda w_l, a_prev, a_l, dL_da: (dL_da * a_l * (1 - a_l) * a_prev, dL_da * a_l * (1 - a_l), dL_da * a_l * (1 - a_l) * w_l),
+    "a mean over the batch instead of a sum: 1/N too many in ∂𝓛/∂w and ∂𝓛/∂b":
+        lambda w_l, a_prev, a_l, dL_da: ((dL_da * a_l * (1 - a_l) * a_prev).mean(), (dL_da * a_l * (1 - a_l)).mean(), dL_da * a_l * (1 - a_l) * w_l),
     "the pass-through without the factor w: δ handed to the layer on the left as it is":
         lambda w_l, a_prev, a_l, dL_da: ((dL_da * a_l * (1 - a_l) * a_prev).sum(), (dL_da * a_l * (1 - a_l)).sum(), dL_da * a_l * (1 - a_l)),
 }, hints=["Go right to left through the three boxes: the sigmoid first (upstream times σ′), then the add, then the multiply. "
@@ -136,7 +154,8 @@ def _chain_wrong(order:bool=True, sign:float=1., mean:bool=True, passthrough:boo
         return (dws[::-1], dbs[::-1]) if order else (dws, dbs)
     return wrong
 
-register(Exercise('chain.5', chain_backward, cases=_chain_cases, outputs=('dL_dws', 'dL_dbs'), solution_code=_answer(chain_backward), wrong={
+register(Exercise('chain.5', chain_backward, cases=_chain_cases, outputs=('dL_dws', 'dL_dbs'), solution_code=_answer(chain_backward),
+                  run=_tensors_only(('dL_dws', 'dL_dbs')), args=('ws', 'acts', 'y'), wrong={
     "the lists in the order they were computed, last layer first": _chain_wrong(order=False),
     "the sign of the loss gradient flipped: (y - a^[L])": _chain_wrong(sign=-1.),
     "the mean's 1/N forgotten: the gradient of the sum of squares": _chain_wrong(mean=False),
