@@ -6,7 +6,7 @@ Docs: https://backprop-course.github.io/backprop_course/chain_rule.html.md"""
 
 # %% auto #0
 __all__ = ['max_backward', 'chain_forward', 'local_derivative', 'sym_fn', 'default_eps', 'numerical_grad', 'rel_error',
-           'check_grad', 'GradComparison', 'compare_grads', 'mul_backward', 'add_backward', 'layer_backward',
+           'check_grad', 'GradComparison', 'compare_grads', 'mul_backward', 'add_backward', 'sigmoid_layer_backward',
            'chain_backward']
 
 # %% ../nbs/02_chain_rule.ipynb #ee175b53
@@ -74,8 +74,8 @@ def _check_params(call:str, ws, bs):
             if isinstance(v, Tensor): _no_nan(call, f'{name}[{l}]', v)
 
 def _check_layer(w_l, a_prev, a_l, dL_da):
-    "The arguments of `layer_backward`: a number w_l, and three tensors of one shape, () or (N,)."
-    call = 'layer_backward(w_l, a_prev, a_l, dL_da)'
+    "The arguments of `sigmoid_layer_backward`: a number w_l, and three tensors of one shape, () or (N,)."
+    call = 'sigmoid_layer_backward(w_l, a_prev, a_l, dL_da)'
     _want_tensor(call, 'w_l', w_l, numbers=True)
     for name, t in (('a_prev', a_prev), ('a_l', a_l), ('dL_da', dL_da)): _want_tensor(call, name, t)
     if torch.as_tensor(w_l).ndim: raise ValueError(f"{call}: w_l should be one number (a 0-d tensor: one unit per layer), got shape {tuple(w_l.shape)}")
@@ -306,7 +306,7 @@ def add_backward(a:Tensor, # first input of out = a + b
     return dL_dout, dL_dout
 
 # %% ../nbs/02_chain_rule.ipynb #b31bb2a2
-def layer_backward(w_l:Tensor, # the layer's weight w^[l], one number (0-d tensor)
+def sigmoid_layer_backward(w_l:Tensor, # the layer's weight w^[l], one number (0-d tensor)
                    a_prev:Tensor, # its input a^[l-1]: shape () for one example or (N,) for a batch
                    a_l:Tensor, # its output a^[l] = σ(w_l a_prev + b_l), saved by the forward pass; a_prev's shape
                    dL_da:Tensor, # upstream gradient ∂𝓛/∂a^[l], a_prev's shape
@@ -325,6 +325,6 @@ def chain_backward(ws:Sequence[Tensor], # weights [w^[1], ..., w^[L]], numbers (
     dL_da = 2 * (acts[-1] - y) / acts[-1].numel()            # ∂𝓛/∂a^[L], the mean squared error's gradient
     dws, dbs = [], []
     for k in reversed(range(len(ws))):                       # layer k + 1, from the last to the first
-        dw, db, dL_da = layer_backward(ws[k], acts[k], acts[k + 1], dL_da)   # its pass-through goes to the layer on its left
+        dw, db, dL_da = sigmoid_layer_backward(ws[k], acts[k], acts[k + 1], dL_da)   # its pass-through goes to the layer on its left
         dws.insert(0, dw); dbs.insert(0, db)
     return dws, dbs

@@ -188,7 +188,7 @@ def check_chain():
     x, y = torch.rand(6, generator=g, **f64), torch.rand(6, generator=g, **f64)
     ws, bs = list(torch.randn(3, generator=g, **f64).unbind()), list(torch.randn(3, generator=g, **f64).unbind())
     ref = autograd(lambda w, b, x: (torch.sigmoid(w * x + b) * y).sum(), ws[0], bs[0], x)     # one layer, upstream gradient y
-    for n, m, r in zip(('dL_dw', 'dL_db', 'dL_da_prev'), chain.layer_backward(ws[0], x, torch.sigmoid(ws[0] * x + bs[0]), y), ref): agree(n, m, r)
+    for n, m, r in zip(('dL_dw', 'dL_db', 'dL_da_prev'), chain.sigmoid_layer_backward(ws[0], x, torch.sigmoid(ws[0] * x + bs[0]), y), ref): agree(n, m, r)
     dws, dbs = chain.chain_backward(ws, chain.chain_forward(ws, bs, x), y)
     ref = autograd(lambda *p: ((chain.chain_forward(p[:3], p[3:], x)[-1] - y)**2).mean(), *ws, *bs)
     for i, (m, r) in enumerate(zip(dws + dbs, ref)): agree(f'parameter {i}', m, r)
@@ -229,7 +229,7 @@ def check_stack():
 TARGETS = [   # (owner, name of the hand-written gradient code, the check that must catch its mutants)
     (neuron, '_neuron_backward', check_neuron), (neuron, 'sigmoid_prime', check_neuron),
     (chain, 'mul_backward', check_chain), (chain, 'add_backward', check_chain), (chain, 'max_backward', check_chain),
-    (chain, 'layer_backward', check_chain), (chain, 'chain_backward', check_chain),
+    (chain, 'sigmoid_layer_backward', check_chain), (chain, 'chain_backward', check_chain),
     (mlp, 'lin_grad', check_lin_grad), (mlp, 'relu_grad', check_relu_grad), (mlp, 'mse_grad', check_mse_grad),
     (mlp, 'cross_entropy_grad', check_cross_entropy_grad), (mlp, 'forward_and_backward', check_forward_and_backward),
     (mlp.Lin, 'backward', check_layers), (mlp.Relu, 'backward', check_layers), (mlp.Mse, 'backward', check_layers),

@@ -11,7 +11,7 @@ __all__ = ['graph_grads', 'tanh_prime_from_output', 'chain3_grads', 'affine_grad
 import inspect
 import torch
 from ..exercises import Exercise, register, prove_all
-from ..chain import mul_backward, add_backward, max_backward, layer_backward, chain_backward, chain_forward
+from ..chain import mul_backward, add_backward, max_backward, sigmoid_layer_backward, chain_backward, chain_forward
 
 def _answer(fn) -> str:
     "The source of the reference `fn` without its `# input check` line: the answer a learner writes (the check is the package's extra)."
@@ -110,7 +110,7 @@ def _layer_cases(g:torch.Generator) -> list[tuple]:
     return [(w, a_prev, torch.sigmoid(w * a_prev + b), dL_da) for w, b, a_prev, dL_da in _layer_setups(g)]
 
 _LAYER_OUT = ('dL_dw', 'dL_db', 'dL_da_prev')
-register(Exercise('chain.4', layer_backward, cases=_layer_cases, outputs=_LAYER_OUT, solution_code=_answer(layer_backward),
+register(Exercise('chain.4', sigmoid_layer_backward, cases=_layer_cases, outputs=_LAYER_OUT, solution_code=_answer(sigmoid_layer_backward),
                   run=_tensors_only(_LAYER_OUT), args=('w_l', 'a_prev', 'a_l', 'dL_da'),
                   batch=lambda case: case[1].numel(),     # N is a_prev's length (w_l, the first tensor, is 0-d)
                   wrong={
@@ -148,7 +148,7 @@ def _chain_wrong(order:bool=True, sign:float=1., mean:bool=True, passthrough:boo
         top = sign * 2 * (acts[-1] - y) / (acts[-1].numel() if mean else 1)
         dL_da, dws, dbs = top, [], []
         for k in reversed(range(len(ws))):
-            dw, db, da_prev = layer_backward(ws[k], acts[k], acts[k + 1], dL_da)
+            dw, db, da_prev = sigmoid_layer_backward(ws[k], acts[k], acts[k + 1], dL_da)
             dL_da = da_prev if passthrough else top
             dws.append(dw); dbs.append(db)
         return (dws[::-1], dbs[::-1]) if order else (dws, dbs)
@@ -165,7 +165,7 @@ register(Exercise('chain.5', chain_backward, cases=_chain_cases, outputs=('dL_dw
           "`acts` has one entry more than `ws`: the layer with weight `ws[k]` reads `acts[k]` and wrote `acts[k + 1]`. "
           "$N$ is `acts[-1].numel()` (1 for a single example). Return two lists of 0-d tensors in the order of `ws`, not in the order you computed them.",
           "`dL_da = 2 * (acts[-1] - y) / N`; then for `k` from `len(ws) - 1` down to 0: "
-          "`dw, db, dL_da = layer_backward(ws[k], acts[k], acts[k + 1], dL_da)`, with `dw` and `db` stored at position `k`."]))
+          "`dw, db, dL_da = sigmoid_layer_backward(ws[k], acts[k], acts[k + 1], dL_da)`, with `dw` and `db` stored at position `k`."]))
 
 # %% ../../nbs/solutions/02_chain_rule.ipynb #c02a000a
 def _tanh_cases(g:torch.Generator) -> list[tuple]:
