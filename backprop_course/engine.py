@@ -10,7 +10,7 @@ __all__ = ['Value', 'value_graph', 'mse_loss', 'cross_entropy_loss', 'engine_for
            'sum_backward', 'mean_backward', 'topo_order']
 
 # %% ../nbs/05_engine.ipynb #252dc069
-import math
+import math, sys
 import torch
 from torch import Tensor
 from fastcore.basics import patch
@@ -65,7 +65,11 @@ class Value:
         if self.data.ndim != 0:
             raise ValueError(f"backward(): needs a single number (a 0-d Value, such as a loss), got shape {_shape(self)}; "
                              f"reduce it first, e.g. with .sum() or .mean()")
-        order = topo_order(self)
+        try: order = topo_order(self)
+        except RecursionError:
+            raise RecursionError(f"backward(): the graph is too deep for a recursive topo_order (a chain of about "
+                                 f"{sys.getrecursionlimit()} operations or more); raise Python's limit, e.g. "
+                                 f"sys.setrecursionlimit(10_000), or walk the graph with a list as a stack") from None
         if used := [v for v in order if v.grad is not None]:
             raise RuntimeError(f"backward(): this graph already holds gradients from an earlier backward() ({len(used)} of its "
                                f"Values, e.g. {used[0]!r}); this engine refuses to add a second pass to them (it would double "
@@ -259,7 +263,10 @@ def cross_entropy_loss(logits:Value, # scores, (N, c)
                        labels:Tensor, # class indices, (N,), int64 in 0 .. c-1
                       ) -> Value: # mean over the rows of -log softmax(logits)[i, labels[i]], 0-d
     "Cross-entropy of logits against class indices, built from the engine's operations (a stable log-softmax)."
-    if logits.data.ndim != 2 or not isinstance(labels, Tensor) or _shape(labels) != (logits.shape[0],):
+    if not isinstance(labels, Tensor):
+        raise TypeError(f"cross_entropy_loss: labels must be a tensor of int64 class indices, got {type(labels).__name__}; "
+                        f"convert with torch.tensor(labels)")
+    if logits.data.ndim != 2 or _shape(labels) != (logits.shape[0],):
         raise ValueError(f"cross_entropy_loss: expected logits (N, c) and labels (N,), got {_shape(logits)} and {_shape(labels)}")
     if labels.dtype != torch.int64:
         raise TypeError(f"cross_entropy_loss: labels must be int64 class indices, got {labels.dtype}; convert with labels.long()")

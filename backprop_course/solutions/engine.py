@@ -71,10 +71,10 @@ register(Exercise('engine.3', log_backward, batch=_no_batch, cases=_log_cases, o
 
 # %% ../../nbs/solutions/05_engine.ipynb #71970197
 _UNBROADCAST_SHAPES = [((3, 4), (4,)), ((3, 4), (3, 1)), ((2, 3, 4), (3, 1)), ((5,), ()), ((2, 1, 4), (2, 1, 4)), ((1, 3), (3,)),
-                       ((4, 2, 3), (1, 2, 1)), ((1,), (1,)), ((2, 3), (1, 1))]
+                       ((4, 2, 3), (1, 2, 1)), ((1,), (1,)), ((2, 3), (1, 1)), ((4, 2, 3), (3,)), ((2, 3), ())]
 
 def _unbroadcast_cases(g:torch.Generator) -> list:
-    "(grad, shape): leading axes added, size-1 axes stretched (at the end, at the start, in the middle), both, none, and ()."
+    "(grad, shape): one or more leading axes added, size-1 axes stretched (at the end, at the start, in the middle), both, none, and ()."
     return [(_r(g, *big), small) for big, small in _UNBROADCAST_SHAPES]
 
 def _leading_only(grad, shape):
@@ -84,6 +84,13 @@ def _no_keepdim(grad, shape):
     grad = _leading_only(grad, shape)
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     return grad.sum(dim=axes) if axes else grad
+def _one_leading_axis(grad, shape):
+    if grad.ndim > len(shape): grad = grad.sum(0)                          # `if` where a loop was needed: one leading axis only
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(dim=axes, keepdim=True) if axes else grad
+def _empty_dims(grad, shape):
+    grad = grad.sum(dim=tuple(range(grad.ndim - len(shape))))              # with no leading axes, dim=() sums every axis
+    return grad.sum(dim=tuple(i for i, n in enumerate(shape) if n == 1), keepdim=True)
 def _from_the_left(grad, shape):
     extra = grad.ndim - len(shape)
     if extra: grad = grad.sum(dim=tuple(range(len(shape), grad.ndim)))     # drops the trailing axes instead of the leading ones
@@ -94,13 +101,16 @@ register(Exercise('engine.4', unbroadcast, batch=_no_batch, cases=_unbroadcast_c
     "only the leading axes summed, not the stretched size-1 axes": _leading_only,
     "the stretched axes summed without keepdim, so they disappear": _no_keepdim,
     "the shapes lined up from the left instead of from the right": _from_the_left,
+    "only the first of several leading axes summed (an `if` where a loop was needed)": _one_leading_axis,
+    "a sum over an empty tuple of axes, which in torch sums every axis": _empty_dims,
 }, hints=[
     "An input stretched along an axis was used once per entry of that axis: its gradient adds up all of those uses "
     "(lesson 02's fan-out rule). Which axes of `grad` were made by stretching?",
     "Line the shapes up from the right. Two kinds of axes to sum over: the leading axes that `shape` does not have (they "
     "disappear), and the axes where `shape` has a 1 but `grad` does not (they stay, as size 1: `keepdim=True`).",
     "`grad.sum(dim=(0, ..., lead - 1))` for the `lead = grad.ndim - len(shape)` leading axes, then "
-    "`.sum(dim=<axes where shape is 1>, keepdim=True)`",
+    "`.sum(dim=<axes where shape is 1>, keepdim=True)`; skip a sum that has no axes to sum over, since "
+    "`t.sum(dim=())` sums *every* axis of `t`",
 ]))
 
 # %% ../../nbs/solutions/05_engine.ipynb #cd0aed8f
@@ -123,8 +133,8 @@ register(Exercise('engine.5', add_backward, batch=_no_batch, cases=_add_cases, o
 
 # %% ../../nbs/solutions/05_engine.ipynb #7acfe328
 def _mul_cases(g:torch.Generator) -> list:
-    "(a, b, dL_dout): equal shapes, a row of weights, a single number, both sides stretched, a batch of one."
-    shapes = [((5,), (5,)), ((3, 4), (4,)), ((), (2, 3)), ((2, 1, 3), (4, 1)), ((1,), (1,)), ((2, 3), (2, 1))]
+    "(a, b, dL_dout): a row of weights first (where a and b have different shapes), equal shapes, a single number, both sides stretched, a batch of one."
+    shapes = [((3, 4), (4,)), ((5,), (5,)), ((), (2, 3)), ((2, 1, 3), (4, 1)), ((1,), (1,)), ((2, 3), (2, 1))]
     return [(_r(g, *sa), _r(g, *sb), _r(g, *torch.broadcast_shapes(sa, sb))) for sa, sb in shapes]
 
 register(Exercise('engine.6', mul_backward, batch=_no_batch, cases=_mul_cases, outputs=('dL_da', 'dL_db'), wrong={
@@ -153,7 +163,8 @@ register(Exercise('engine.7', matmul_backward, batch=_no_batch, cases=_matmul_ca
     "every axis reversed (what `.T` does) instead of the last two: right for matrices only": lambda A, B, d: (unbroadcast(d @ _reversed(B), A.shape), unbroadcast(_reversed(A) @ d, B.shape)),
 }, hints=[
     "Lesson 02's linear layer: for $Z = XW$, $\\partial\\mathcal{L}/\\partial X = \\delta W^\\top$ and $\\partial\\mathcal{L}/\\partial W = X^\\top \\delta$. "
-    "In a batch, a matrix that one side had fewer batch axes for was used for every matrix of the batch.",
+    "With batch axes, a matrix that was broadcast over the batch (fewer batch axes, or a batch axis of size 1) was used "
+    "once for every matrix of the batch.",
     "A (..., n, k), B (..., k, m), dL_dC (..., n, m), the batch axes broadcast. Return dL_dA of A's shape and dL_dB of B's. "
     "`.mT` transposes the last two axes of a tensor of any number of axes (`.T` is for matrices only).",
     r"$\partial\mathcal{L}/\partial A = \partial\mathcal{L}/\partial C\; B^\top$ and $\partial\mathcal{L}/\partial B = A^\top\, \partial\mathcal{L}/\partial C$, "
@@ -162,13 +173,18 @@ register(Exercise('engine.7', matmul_backward, batch=_no_batch, cases=_matmul_ca
 
 # %% ../../nbs/solutions/05_engine.ipynb #06a8fd3e
 _REDUCTIONS = [((3, 4), None, False), ((3, 4), 0, False), ((3, 4), 1, True), ((2, 3, 4), (0, 2), False), ((2, 3, 4), -1, False),
-               ((2, 3, 4), (0, 2), True), ((5,), None, True), ((1,), 0, False), ((2, 3, 4), (-1, 1), False)]
+               ((2, 3, 4), (0, 2), True), ((5,), None, True), ((1,), 0, False), ((2, 3, 4), (-1, 1), False),
+               ((2, 3, 4), (2, 0), False)]
 
 def _reduce_cases(g:torch.Generator) -> list:
-    "(x_shape, dim, keepdim, dL_dout): every axis, one leading, one trailing or negative, several, with and without keepdim."
+    "(x_shape, dim, keepdim, dL_dout): every axis, one leading, one trailing or negative, several (also not in increasing order), with and without keepdim."
     return [(shape, dim, keepdim, _r(g, *torch.zeros(shape).sum(dim=dim, keepdim=keepdim).shape)) for shape, dim, keepdim in _REDUCTIONS]
 
 def _expand_only(x_shape, dim, keepdim, dL_dout): return dL_dout.expand(x_shape)     # right only where the summed axes lead
+def _axes_as_given(x_shape, dim, keepdim, dL_dout):
+    if not keepdim and dim is not None:      # the summed axes put back in the order `dim` lists them, negative ones as they are
+        for d in ((dim,) if isinstance(dim, int) else dim): dL_dout = dL_dout.unsqueeze(d)
+    return sum_backward(x_shape, dim, True, dL_dout) if dim is not None else sum_backward(x_shape, dim, keepdim, dL_dout)
 def _as_mean(x_shape, dim, keepdim, dL_dout):
     return sum_backward(x_shape, dim, keepdim, dL_dout) * dL_dout.numel() / torch.Size(x_shape).numel()
 
@@ -176,11 +192,13 @@ register(Exercise('engine.8', sum_backward, batch=_no_batch, cases=_reduce_cases
     "the summed axes not put back before expanding": _expand_only,
     "the mean's rule: divided by the number of entries summed": _as_mean,
     "the upstream gradient returned as it is, not spread": lambda x_shape, dim, keepdim, dL_dout: dL_dout.clone(),
+    "the summed axes put back in the order `dim` lists them, not in increasing order": _axes_as_given,
 }, hints=[
     "Each entry of x moves the sum it went into one for one: its local derivative is 1. So each entry receives the gradient "
     "of its sum.",
     "`dL_dout` has the sum's shape: without keepdim, the summed axes are gone. Put them back as size 1 (`unsqueeze`, at each "
-    "summed axis, counted from 0 after turning negative axes into positive ones), then stretch to `x_shape` (`expand`).",
+    "summed axis, counted from 0 after turning negative axes into positive ones, in increasing order), then stretch to "
+    "`x_shape` (`expand`).",
     r"$\partial\mathcal{L}/\partial x_{i,j,k}$ = `dL_dout` at the same index with the summed axes left out",
 ]))
 
