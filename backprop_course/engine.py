@@ -6,8 +6,8 @@ Docs: https://backprop-course.github.io/backprop_course/engine.html.md"""
 
 # %% auto #0
 __all__ = ['Value', 'value_graph', 'mse_loss', 'cross_entropy_loss', 'engine_forward_and_backward', 'relu_backward',
-           'exp_backward', 'log_backward', 'unbroadcast', 'add_backward', 'mul_backward', 'matmul_backward',
-           'sum_backward', 'mean_backward', 'topo_order']
+           'exp_backward', 'log_backward', 'unbroadcast', 'broadcast_add_backward', 'broadcast_mul_backward',
+           'matmul_backward', 'sum_backward', 'mean_backward', 'topo_order']
 
 # %% ../nbs/05_engine.ipynb #252dc069
 import math, sys
@@ -138,13 +138,13 @@ def _operands(op:str, a, b) -> tuple:
 def __add__(self:Value, other) -> Value:
     "a + b, broadcast as torch does it."
     a, b = _operands('+', self, other)
-    return Value(a.data + b.data, parents=(a, b), op='+', rule=lambda dL_dout: add_backward(a.shape, b.shape, dL_dout))
+    return Value(a.data + b.data, parents=(a, b), op='+', rule=lambda dL_dout: broadcast_add_backward(a.shape, b.shape, dL_dout))
 
 @patch
 def __mul__(self:Value, other) -> Value:
     "a * b, elementwise, broadcast as torch does it."
     a, b = _operands('*', self, other)
-    return Value(a.data * b.data, parents=(a, b), op='*', rule=lambda dL_dout: mul_backward(a.data, b.data, dL_dout))
+    return Value(a.data * b.data, parents=(a, b), op='*', rule=lambda dL_dout: broadcast_mul_backward(a.data, b.data, dL_dout))
 
 @patch
 def __pow__(self:Value, k) -> Value:
@@ -322,14 +322,14 @@ def unbroadcast(grad:Tensor, # a gradient of the broadcast shape
     if stretched: grad = grad.sum(dim=stretched, keepdim=True)
     return grad
 
-def add_backward(a_shape:tuple, # shape of a
+def broadcast_add_backward(a_shape:tuple, # shape of a
                  b_shape:tuple, # shape of b
                  dL_dout:Tensor, # upstream gradient, of the broadcast shape of a + b
                 ) -> tuple: # (dL_da of a_shape, dL_db of b_shape)
     "Backward rule of `a + b`: an add passes the upstream gradient to both inputs, each summed down to its own shape."
     return unbroadcast(dL_dout, a_shape), unbroadcast(dL_dout, b_shape)
 
-def mul_backward(a:Tensor, # one input, any shape that broadcasts with b's
+def broadcast_mul_backward(a:Tensor, # one input, any shape that broadcasts with b's
                  b:Tensor, # the other input
                  dL_dout:Tensor, # upstream gradient, of the broadcast shape of a * b
                 ) -> tuple: # (dL_da of a's shape, dL_db of b's shape)

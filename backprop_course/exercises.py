@@ -226,7 +226,8 @@ def _describe(case:tuple) -> str:
     "Short description of one input case: the shapes (or values) of its arguments."
     def one(a):
         if isinstance(a, torch.Tensor): return f"{a.item():.4g}" if a.ndim == 0 else f"shape {tuple(a.shape)}"
-        return repr(a) if isinstance(a, (int, float)) else type(a).__name__
+        if isinstance(a, (bool, int, float, type(None))) or (isinstance(a, tuple) and len(repr(a)) <= 30): return repr(a)
+        return type(a).__name__
     return ", ".join(one(a) for a in case)
 
 def _batch_size(case:tuple) -> int|None:

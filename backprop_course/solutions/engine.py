@@ -10,7 +10,7 @@ __all__ = []
 # %% ../../nbs/solutions/05_engine.ipynb #e7078bab
 import torch
 from ..exercises import Exercise, register, prove_all
-from ..engine import (Value, relu_backward, exp_backward, log_backward, unbroadcast, add_backward, mul_backward,
+from ..engine import (Value, relu_backward, exp_backward, log_backward, unbroadcast, broadcast_add_backward, broadcast_mul_backward,
                                     matmul_backward, sum_backward, mean_backward, topo_order)
 
 # %% ../../nbs/solutions/05_engine.ipynb #8ce75f4d
@@ -120,7 +120,7 @@ def _add_cases(g:torch.Generator) -> list:
     "(a_shape, b_shape, dL_dout): equal shapes, a bias, both sides stretched, a single number, size-1 axes on one side."
     return [(sa, sb, _r(g, *torch.broadcast_shapes(sa, sb))) for sa, sb in _ADD_SHAPES]
 
-register(Exercise('engine.5', add_backward, batch=_no_batch, cases=_add_cases, outputs=('dL_da', 'dL_db'), wrong={
+register(Exercise('engine.5', broadcast_add_backward, batch=_no_batch, cases=_add_cases, outputs=('dL_da', 'dL_db'), wrong={
     "not summed down: the upstream gradient to both inputs as it is": lambda a_shape, b_shape, dL_dout: (dL_dout, dL_dout),
     "only b summed down": lambda a_shape, b_shape, dL_dout: (dL_dout, unbroadcast(dL_dout, b_shape)),
     "the add splits the gradient in two": lambda a_shape, b_shape, dL_dout: (unbroadcast(dL_dout / 2, a_shape), unbroadcast(dL_dout / 2, b_shape)),
@@ -137,7 +137,7 @@ def _mul_cases(g:torch.Generator) -> list:
     shapes = [((3, 4), (4,)), ((5,), (5,)), ((), (2, 3)), ((2, 1, 3), (4, 1)), ((1,), (1,)), ((2, 3), (2, 1))]
     return [(_r(g, *sa), _r(g, *sb), _r(g, *torch.broadcast_shapes(sa, sb))) for sa, sb in shapes]
 
-register(Exercise('engine.6', mul_backward, batch=_no_batch, cases=_mul_cases, outputs=('dL_da', 'dL_db'), wrong={
+register(Exercise('engine.6', broadcast_mul_backward, batch=_no_batch, cases=_mul_cases, outputs=('dL_da', 'dL_db'), wrong={
     "no swap: each input's gradient uses the input itself": lambda a, b, d: (unbroadcast(d * a, a.shape), unbroadcast(d * b, b.shape)),
     "not summed down to the inputs' shapes": lambda a, b, d: (d * b, d * a),
     "summed down before multiplying": lambda a, b, d: (unbroadcast(d, a.shape) * unbroadcast(b, a.shape), unbroadcast(d, b.shape) * unbroadcast(a, b.shape)),
