@@ -398,6 +398,8 @@ def _causes(ex:Exercise, answer, cases:list, i:int, got, expected, pair) -> list
         n = _batch_factor(ex, answer, cases, i, pair[0], k) if k is not None else None
         out = _output_cause(pair[1], pair[2], ex.rtol, ex.atol, named, n)
     generic = out is not None and out.startswith('off by a factor of') and 'N = ' not in out and '1/N' not in out
+    if generic and out.endswith('on every element') and _as_float64(pair[2]).numel() == 1:
+        generic, out = False, None   # one number is always some multiple of another: only the telling factors say something
     causes = [order, None if generic or not out else f"{pair[0]}: {out}",
               _ignored_cause(ex, answer, case, i, got), _batch_cause(ex, answer, cases, i), f"{pair[0]}: {out}" if generic else None]
     return [c for c in causes if c]
