@@ -151,7 +151,8 @@ def train_neuron(x:Tensor, # mean areas, shape (N,), floating point
     w, b = (torch.as_tensor(v, dtype=x.dtype).detach().clone() for v in (w, b))
     def loss(w, b): return ((sigmoid(w * x + b) - y)**2).mean()   # `neuron_loss`, without checking x and y again at every step
     losses = torch.empty(epochs + 1, dtype=x.dtype)
-    losses[0] = first = check_loss(loss(w, b), 0, lr, loss(w, b))
+    loss0 = loss(w, b)
+    losses[0] = first = check_loss(loss0, 0, lr, loss0)
     steps = range(1, epochs + 1)
     for i in progress_bar(steps, leave=False) if progress else steps:
         dL_dw, dL_db = neuron_grads(x, y, w, b)            # the backward pass (after its own forward pass)
