@@ -113,6 +113,14 @@ def check_neuron():
     rw, rb = autograd(lambda w, b: ((torch.sigmoid(w * x + b) - y)**2).mean(), w, b)
     agree('dL_dw', dw, rw); agree('dL_db', db, rb)
 
+def check_gd_step():
+    "Lesson 01's gradient-descent step against torch.optim.SGD's step on the same gradients."
+    w, b, dw, db, lr = (torch.tensor(v, **f64) for v in (1.3, -.4, .27, -.61, .7))
+    p = torch.stack([w, b]).requires_grad_()
+    p.grad = torch.stack([dw, db]); torch.optim.SGD([p], lr=float(lr)).step()
+    nw, nb = neuron.gd_step(w, b, dw, db, float(lr))
+    agree('w', nw, p[0].detach()); agree('b', nb, p[1].detach())
+
 def check_lin_grad():
     g = G(1)
     X, W, b, dZ = (torch.randn(5, 3, generator=g, **f64), torch.randn(3, 4, generator=g, **f64),
@@ -227,7 +235,7 @@ def check_stack():
     for i, (m, r) in enumerate(zip(grads, refs)): agree(f'grad {i}', m, r)
 
 TARGETS = [   # (owner, name of the hand-written gradient code, the check that must catch its mutants)
-    (neuron, '_neuron_backward', check_neuron), (neuron, 'sigmoid_prime', check_neuron),
+    (neuron, 'neuron_grads', check_neuron), (neuron, 'sigmoid_prime', check_neuron), (neuron, 'gd_step', check_gd_step),
     (chain, 'mul_backward', check_chain), (chain, 'add_backward', check_chain), (chain, 'max_backward', check_chain),
     (chain, 'sigmoid_layer_backward', check_chain), (chain, 'chain_backward', check_chain),
     (mlp, 'lin_grad', check_lin_grad), (mlp, 'relu_grad', check_relu_grad), (mlp, 'mse_grad', check_mse_grad),
