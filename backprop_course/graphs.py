@@ -153,6 +153,7 @@ def _caption(has_text, has_edge_text):
 def _plan(nodes, edges, title=None):
     "Everything `draw_graph` draws, with positions and sizes in inches at full scale."
     es = _check_graph(nodes, edges)
+    title = _norm_text(title) if title else title
     col, row = graph_layout(nodes, es)
     nums = backward_numbers(nodes, es)
     etext = [None if t is None else f'({k}) {_norm_text(t)}' for (_, _, t), k in zip(es, nums)]
