@@ -167,6 +167,17 @@ def check_layers():
     ref = autograd(lambda W1, b1, W2, b2: ((torch.relu(X @ W1 + b1) @ W2 + b2 - Y)**2).mean(), *ps)
     for n, m, r in zip(['dL_dW1', 'dL_db1', 'dL_dW2', 'dL_db2'], [l1.dL_dW, l1.dL_db, l2.dL_dW, l2.dL_db], ref): agree(n, m, r)
 
+def check_cross_entropy_layer():
+    "The cross-entropy loss block after a Lin layer: its backward pass starts the layer's, against autograd."
+    g = G(8)
+    X, y = torch.randn(6, 4, generator=g, **f64), torch.randint(0, 3, (6,), generator=g)
+    W, b = torch.randn(4, 3, generator=g, **f64), torch.randn(3, generator=g, **f64)
+    layer, lossb = mlp.Lin(W, b), mlp.CrossEntropy()
+    lossb.forward(layer.forward(X), y)
+    layer.backward(lossb.backward())
+    rW, rb = autograd(lambda W, b: torch.nn.functional.cross_entropy(X @ W + b, y), W, b)
+    agree('dL_dW', layer.dL_dW, rW); agree('dL_db', layer.dL_db, rb)
+
 def check_network():
     "Lesson 04: a 4-3-3-2 network (tanh, sigmoid with dropout, identity) with weight decay, against autograd of the same forward."
     g = G(7)
@@ -241,6 +252,7 @@ TARGETS = [   # (owner, name of the hand-written gradient code, the check that m
     (mlp, 'lin_grad', check_lin_grad), (mlp, 'relu_grad', check_relu_grad), (mlp, 'mse_grad', check_mse_grad),
     (mlp, 'cross_entropy_grad', check_cross_entropy_grad), (mlp, 'forward_and_backward', check_forward_and_backward),
     (mlp.Lin, 'backward', check_layers), (mlp.Relu, 'backward', check_layers), (mlp.Mse, 'backward', check_layers),
+    (mlp.CrossEntropy, 'backward', check_cross_entropy_layer),
     (network, 'tanh_grad', check_network), (network, 'sigmoid_grad', check_network), (network.Layer, 'backward', check_network),
     (network.Network, 'loss_and_grads', check_network), (network.Dropout, 'backward', check_network),
     (network, 'layer_backward', check_network), (network, 'network_backward', check_network_backward),

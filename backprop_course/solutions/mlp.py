@@ -1,4 +1,4 @@
-"""Reference answers, the check's own inputs and plausible wrong answers for the exercises of lesson 03; each reference is first checked against autograd.
+"""Reference answers, the check's own inputs, hints and plausible wrong answers for the exercises of lesson 03; each reference is first checked against autograd, in float64.
 
 Docs: https://backprop-course.github.io/backprop_course/solutions/mnist_backprop.html.md"""
 
@@ -11,7 +11,129 @@ __all__ = ['softmax_grad', 'layer_norm', 'layer_norm_grad', 'embedding_grad', 's
 # %% ../../nbs/solutions/03_mnist_backprop.ipynb #3a93e637
 import torch
 import torch.nn.functional as F
-from ..exercises import Exercise, register, prove_all, verdict
+from ..exercises import Exercise, register, prove_all, verdict, exercises
+from ..mlp import (lin, relu, mse, softmax, mse_grad, lin_grad, relu_grad, forward_and_backward,
+                                 cross_entropy_grad)
+
+# %% ../../nbs/solutions/03_mnist_backprop.ipynb #bb970aac
+def _randn(g): return lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)
+
+# %% ../../nbs/solutions/03_mnist_backprop.ipynb #3a6cc1df
+def _mse_cases(g):
+    r = _randn(g)
+    return [(r(5, 1) * 3, r(5, 1) * 3), (r(4, 3), r(4, 3)), (r(1, 1), r(1, 1)), (r(1, 4), r(1, 4))]
+
+register(Exercise('mlp.1', mse_grad, cases=_mse_cases, outputs=('dL_dYhat',), wrong={
+    "the difference the other way round, 2 (Y - Yhat)": lambda Yhat, Y: 2 * (Y - Yhat) / Yhat.numel(),
+    "the 2 of the square forgotten": lambda Yhat, Y: (Yhat - Y) / Yhat.numel(),
+    "divided by N only, not by all N * n_L entries": lambda Yhat, Y: 2 * (Yhat - Y) / len(Yhat),
+    "the gradient of the summed loss (no mean)": lambda Yhat, Y: 2 * (Yhat - Y),
+    "the loss itself instead of its gradient": lambda Yhat, Y: (Yhat - Y).pow(2).mean(),
+}, hints=[
+    "Only one term of the sum contains $\\hat Y_{ik}$: $(\\hat Y_{ik} - Y_{ik})^2$. Differentiate it, and keep the mean's factor in front.",
+    "The answer has the shape of `Yhat`, $(N, n_L)$: one number per prediction. The mean divides by all $N \\cdot n_L$ entries, `Yhat.numel()`, not by $N$ alone.",
+    "$\\partial\\mathcal{L}/\\partial\\hat Y = 2(\\hat Y - Y)/(N n_L)$: `2 * (Yhat - Y) / Yhat.numel()`.",
+]))
+
+# %% ../../nbs/solutions/03_mnist_backprop.ipynb #d8cf49a8
+def _lin_cases(g):
+    r = _randn(g)
+    return [(r(5, 3), r(3, 4), r(5, 4), True), (r(1, 4), r(4, 2), r(1, 2), True),
+            (r(6, 3), r(3, 3), r(6, 3), True), (r(4, 5), r(5, 2), r(4, 2), False)]
+
+register(Exercise('mlp.2', lin_grad, cases=_lin_cases, outputs=('dL_dX', 'dL_dW', 'dL_db'), wrong={
+    "W not transposed in dL_dX (dL_dZ @ W)": lambda X, W, dL_dZ, input_grad=True: (dL_dZ @ W if input_grad else None, X.T @ dL_dZ, dL_dZ.sum(0)),
+    "dL_dW transposed (dL_dZ.T @ X)": lambda X, W, dL_dZ, input_grad=True: (dL_dZ @ W.T if input_grad else None, dL_dZ.T @ X, dL_dZ.sum(0)),
+    "the sum over the batch forgotten in dL_db": lambda X, W, dL_dZ, input_grad=True: (dL_dZ @ W.T if input_grad else None, X.T @ dL_dZ, dL_dZ),
+    "a mean over the batch instead of the sum": lambda X, W, dL_dZ, input_grad=True: (dL_dZ @ W.T if input_grad else None, X.T @ dL_dZ / len(X), dL_dZ.mean(0)),
+    "input_grad ignored (dL_dX always computed)": lambda X, W, dL_dZ, input_grad=True: (dL_dZ @ W.T, X.T @ dL_dZ, dL_dZ.sum(0)),
+    "the outputs in another order (dL_dW, dL_db, dL_dX)": lambda X, W, dL_dZ, input_grad=True: (X.T @ dL_dZ, dL_dZ.sum(0), dL_dZ @ W.T if input_grad else None),
+}, hints=[
+    "Write one entry: $Z_{ik} = \\sum_j X_{ij} W_{jk} + b_k$. Which entries of $Z$ does $W_{jk}$ reach, and $X_{ij}$, and $b_k$? Every example of the batch uses the same $W$ and $b$, so their contributions add up.",
+    "Each gradient has the shape of its tensor: `dL_dX` $(N, n_{in})$ from `dL_dZ` $(N, n_{out})$ and `W` $(n_{in}, n_{out})$; `dL_dW` $(n_{in}, n_{out})$ from `X` $(N, n_{in})$ and `dL_dZ`; `dL_db` $(n_{out},)$ from `dL_dZ`. Let the shapes tell you where the transposes go.",
+    "`dL_dX = dL_dZ @ W.T` (or `None` when `input_grad` is False), `dL_dW = X.T @ dL_dZ`, `dL_db = dL_dZ.sum(0)`.",
+]))
+
+# %% ../../nbs/solutions/03_mnist_backprop.ipynb #66dbde31
+def _relu_cases(g):
+    r = _randn(g)
+    Z = r(4, 5); Z[0, :2] = 0.; Z[2, 3] = 0.          # exact zeros: the kink
+    return [(Z, r(4, 5)), (torch.tensor([[-1.5, 0., 2.]], dtype=torch.float64), r(1, 3)), (r(3, 2, 4), r(3, 2, 4))]
+
+def _relu_grad_in_place(Z, dL_dA):
+    dL_dA[Z <= 0] = 0.
+    return dL_dA
+
+register(Exercise('mlp.3', relu_grad, cases=_relu_cases, outputs=('dL_dZ',), wrong={
+    "gradient 1 at the kink (Z >= 0)": lambda Z, dL_dA: torch.where(Z >= 0, dL_dA, 0.),
+    "the mask taken from dL_dA instead of Z": lambda Z, dL_dA: torch.where(dL_dA > 0, dL_dA, 0.),
+    "the local derivative alone, without the upstream gradient": lambda Z, dL_dA: (Z > 0).to(Z.dtype),
+    "multiplied by relu(Z) instead of the 0/1 mask": lambda Z, dL_dA: torch.relu(Z) * dL_dA,
+    "dL_dA changed in place": _relu_grad_in_place,
+}, hints=[
+    "Upstream times local: the local derivative of $\\max(z, 0)$ is 1 where $z > 0$ and 0 where $z < 0$ (and, by the lesson's choice, 0 at $z = 0$).",
+    "Everything is elementwise: `Z`, `dL_dA` and the answer all have the shape of `Z`. Build the answer as a new tensor, without changing `dL_dA`.",
+    "$\\partial\\mathcal{L}/\\partial Z = \\partial\\mathcal{L}/\\partial A \\odot \\mathbb{1}[Z > 0]$: `torch.where(Z > 0, dL_dA, 0.)`.",
+]))
+
+# %% ../../nbs/solutions/03_mnist_backprop.ipynb #b0d52d2f
+def _fb_cases(g):
+    r, out = _randn(g), []
+    for N, n0, n1 in [(5, 4, 3), (1, 3, 4), (8, 6, 5)]:
+        out.append([r(N, n0), r(N, 1) * 2, r(n0, n1), r(n1) * 0.5, r(n1, 1), r(1)])
+    out[0][0][0] = 0.; out[0][3][1] = 0.        # row 0 of X and b1[1] are 0: Z1[0, 1] is exactly 0, the ReLU's kink
+    return [tuple(c) for c in out]
+
+def _fb_flat(answer, X, Y, W1, b1, W2, b2):
+    "The answer's (loss, (dL_dW1, dL_db1, dL_dW2, dL_db2)) as five outputs, so that the check names the one that differs."
+    out = answer(X, Y, W1, b1, W2, b2)
+    if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], (tuple, list)): return (out[0], *out[1])
+    return out
+
+def _fb_variant(X, Y, W1, b1, W2, b2, relu_step=True, W2_input="A1", sign=1.):
+    "forward_and_backward with one plausible slip, for the check's wrong answers."
+    Z1 = lin(X, W1, b1); A1 = relu(Z1); Yhat = lin(A1, W2, b2)
+    dL_dA1, dL_dW2, dL_db2 = lin_grad(A1 if W2_input == "A1" else Z1, W2, sign * mse_grad(Yhat, Y))
+    dL_dZ1 = relu_grad(Z1, dL_dA1) if relu_step else dL_dA1
+    _, dL_dW1, dL_db1 = lin_grad(X, W1, dL_dZ1, input_grad=False)
+    return mse(Yhat, Y), (dL_dW1, dL_db1, dL_dW2, dL_db2)
+
+def _fb_other_order(X, Y, W1, b1, W2, b2):
+    loss, (dW1, db1, dW2, db2) = forward_and_backward(X, Y, W1, b1, W2, b2)
+    return loss, (dW1, dW2, db1, db2)
+
+register(Exercise('mlp.4', forward_and_backward, cases=_fb_cases, run=_fb_flat, args=('X', 'Y', 'W1', 'b1', 'W2', 'b2'),
+                  outputs=('loss', 'dL_dW1', 'dL_db1', 'dL_dW2', 'dL_db2'), wrong={
+    "the ReLU's backward step forgotten (dL_dZ1 = dL_dA1)": lambda *a: _fb_variant(*a, relu_step=False),
+    "dL_dW2 from Z1, the output layer's input before the ReLU": lambda *a: _fb_variant(*a, W2_input="Z1"),
+    "the loss's gradient with the wrong sign (mse_grad(Y, Yhat))": lambda *a: _fb_variant(*a, sign=-1.),
+    "the gradients in another order (W1, W2, b1, b2)": _fb_other_order,
+}, hints=[
+    "Follow the lesson's graph from right to left: one call per block, each given the gradient that the block to its right returned. Keep `Z1` and `A1` from the forward pass: the backward pass needs them.",
+    "The calls, in order: `mse_grad` on $(\\hat Y, Y)$; `lin_grad` for the output layer, whose input is `A1`; `relu_grad`, whose input is `Z1`; `lin_grad` for the first layer, whose input is `X` (`input_grad=False`). Return `(loss, (dL_dW1, dL_db1, dL_dW2, dL_db2))`.",
+    "`dL_dZ2 = mse_grad(Yhat, Y)`; `dL_dA1, dL_dW2, dL_db2 = lin_grad(A1, W2, dL_dZ2)`; `dL_dZ1 = relu_grad(Z1, dL_dA1)`; `_, dL_dW1, dL_db1 = lin_grad(X, W1, dL_dZ1, input_grad=False)`.",
+]))
+
+# %% ../../nbs/solutions/03_mnist_backprop.ipynb #6492180b
+def _ce_cases(g):
+    r, labels = _randn(g), lambda c, n: torch.randint(0, c, (n,), generator=g)
+    return [(r(6, 4) * 2, labels(4, 6)), (r(1, 5), labels(5, 1)), (r(1, 10) * 400, labels(10, 1)), (r(8, 10) * 400, labels(10, 8)),
+            (r(3, 3), torch.tensor([2, 2, 0]))]
+
+def _onehot(Z, y): return F.one_hot(y, Z.shape[1]).to(Z.dtype)
+def _naive_softmax(Z): return Z.exp() / Z.exp().sum(-1, keepdim=True)
+
+register(Exercise('mlp.5', cross_entropy_grad, cases=_ce_cases, outputs=('dL_dZ',), wrong={
+    "the one-hot target not subtracted": lambda Z, y: softmax(Z) / len(y),
+    "the 1/N of the mean forgotten": lambda Z, y: softmax(Z) - _onehot(Z, y),
+    "target minus prediction (the sign)": lambda Z, y: (_onehot(Z, y) - softmax(Z)) / len(y),
+    "softmax over the batch (dim 0) instead of over each row": lambda Z, y: (torch.softmax(Z, 0) - _onehot(Z, y)) / len(y),
+    "softmax computed naively, exp(Z) / sum(exp(Z)), which overflows": lambda Z, y: (_naive_softmax(Z) - _onehot(Z, y)) / len(y),
+}, hints=[
+    "For one example with logits $z$ and label $y$: $\\ell = -\\log\\mathrm{softmax}(z)_y = \\log\\sum_j e^{z_j} - z_y$. Differentiate with respect to $z_k$, for $k = y$ and for $k \\ne y$ at once, using $\\mathbb{1}[k = y]$.",
+    "The answer has the shape of `Z`, $(N, c)$: each row is that row's softmax with 1 taken away at the label's position, and the mean over the batch divides everything by $N$. Use the lesson's stable `softmax`, not `Z.exp()`, which overflows for large logits.",
+    "$\\partial\\mathcal{L}/\\partial Z = (\\mathrm{softmax}(Z) - T)/N$ with $T$ the one-hot rows: `(softmax(Z) - F.one_hot(y, Z.shape[1]).to(Z.dtype)) / len(y)`.",
+]))
 
 # %% ../../nbs/solutions/03_mnist_backprop.ipynb #8c87a2b8
 def softmax_grad(Z, dL_dP):
@@ -20,16 +142,18 @@ def softmax_grad(Z, dL_dP):
     return P * (dL_dP - (dL_dP * P).sum(-1, keepdim=True))
 
 def _softmax_cases(g):
-    out = []
-    for N, c, scale in [(1, 4, 1.), (5, 3, 1.), (8, 10, 4.)]:
-        out.append((torch.randn(N, c, generator=g, dtype=torch.float64) * scale, torch.randn(N, c, generator=g, dtype=torch.float64)))
-    return out
+    r = _randn(g)
+    return [(r(N, c) * scale, r(N, c)) for N, c, scale in [(1, 4, 1.), (5, 3, 1.), (8, 10, 4.)]]
 
-register(Exercise('mlp.1', softmax_grad, cases=_softmax_cases, outputs=('dL_dZ',), wrong={
+register(Exercise('mlp.6', softmax_grad, cases=_softmax_cases, outputs=('dL_dZ',), wrong={
     "only the diagonal of the Jacobian, P(1 - P)": lambda Z, dL_dP: torch.softmax(Z, -1) * (1 - torch.softmax(Z, -1)) * dL_dP,
     "the sum taken over the batch (dim 0) instead of the row": lambda Z, dL_dP: torch.softmax(Z, -1) * (dL_dP - (dL_dP * torch.softmax(Z, -1)).sum(0, keepdim=True)),
     "sign flip of the sum term": lambda Z, dL_dP: torch.softmax(Z, -1) * (dL_dP + (dL_dP * torch.softmax(Z, -1)).sum(-1, keepdim=True)),
-}))
+}, hints=[
+    "Work out one row's Jacobian first: $\\partial P_{k}/\\partial Z_{j}$ for $j = k$ and for $j \\ne k$. Then $\\partial\\mathcal{L}/\\partial Z_j = \\sum_k \\partial\\mathcal{L}/\\partial P_k \\cdot \\partial P_k/\\partial Z_j$.",
+    "Everything is per row: the answer has the shape $(N, c)$ of `Z`, and the one sum in it runs over the row (`dim=-1`, with `keepdim=True` so that it broadcasts back over the row), never over the batch.",
+    "$\\partial P_k/\\partial Z_j = P_k(\\mathbb{1}[j=k] - P_j)$, so $\\partial\\mathcal{L}/\\partial Z = P \\odot (G - \\sum_k G_k P_k)$ with $G = \\partial\\mathcal{L}/\\partial P$: `P * (dL_dP - (dL_dP * P).sum(-1, keepdim=True))`.",
+]))
 
 # %% ../../nbs/solutions/03_mnist_backprop.ipynb #14b043ff
 def layer_norm(Z, eps=1e-5):
@@ -43,19 +167,29 @@ def layer_norm_grad(Z, dL_dH, eps=1e-5):
     return (dL_dH - dL_dH.mean(-1, keepdim=True) - H * (dL_dH * H).mean(-1, keepdim=True)) / sigma
 
 def _ln_cases(g):
-    out = []
-    for N, n in [(1, 5), (4, 6), (16, 8)]:
-        Z = torch.randn(N, n, generator=g, dtype=torch.float64) * torch.rand(N, 1, generator=g, dtype=torch.float64).mul(3).add(0.5) + 2
-        out.append((Z, torch.randn(N, n, generator=g, dtype=torch.float64)))
+    r, out = _randn(g), []
+    for N, n, eps in [(4, 6, 0.5), (1, 5, 1e-5), (16, 8, 1e-3)]:
+        Z = r(N, n) * torch.rand(N, 1, generator=g, dtype=torch.float64).mul(3).add(0.5) + 2
+        if N == 4: Z[1] = 3.                    # a constant row: variance 0, sigma = sqrt(eps)
+        out.append((Z, r(N, n), eps))
     return out
 
 def _sigma(Z, dim, eps=1e-5): return torch.sqrt(Z.var(dim, unbiased=False, keepdim=True) + eps)
-register(Exercise('mlp.2', layer_norm_grad, cases=_ln_cases, outputs=('dL_dZ',), wrong={
+def _eps_on_sigma(Z, dL_dH, eps=1e-5):
+    sigma = Z.std(-1, unbiased=False, keepdim=True) + eps
+    H = (Z - Z.mean(-1, keepdim=True)) / sigma
+    return (dL_dH - dL_dH.mean(-1, keepdim=True) - H * (dL_dH * H).mean(-1, keepdim=True)) / sigma
+register(Exercise('mlp.7', layer_norm_grad, cases=_ln_cases, outputs=('dL_dZ',), wrong={
     "mean and standard deviation treated as constants": lambda Z, dL_dH, eps=1e-5: dL_dH / _sigma(Z, -1, eps),
     "the path through the mean forgotten": lambda Z, dL_dH, eps=1e-5: (dL_dH - layer_norm(Z, eps) * (dL_dH * layer_norm(Z, eps)).mean(-1, keepdim=True)) / _sigma(Z, -1, eps),
     "the path through the standard deviation forgotten": lambda Z, dL_dH, eps=1e-5: (dL_dH - dL_dH.mean(-1, keepdim=True)) / _sigma(Z, -1, eps),
     "statistics over the batch (batch norm's axis)": lambda Z, dL_dH, eps=1e-5: (dL_dH - dL_dH.mean(0, keepdim=True) - ((Z - Z.mean(0, keepdim=True)) / _sigma(Z, 0, eps)) * (dL_dH * (Z - Z.mean(0, keepdim=True)) / _sigma(Z, 0, eps)).mean(0, keepdim=True)) / _sigma(Z, 0, eps),
-}))
+    "eps added to the standard deviation instead of the variance": _eps_on_sigma,
+}, hints=[
+    "Three paths lead from $Z_{ij}$ to $H_{ij}$: directly, through the row's mean $\\mu_i$, and through its $\\sigma_i$. Find $\\partial\\mu_i/\\partial Z_{ij}$ and $\\partial\\sigma_i/\\partial Z_{ij}$ first ($\\epsilon$ sits inside the square root).",
+    "Everything is per row: $\\mu$ and $\\sigma$ have shape $(N, 1)$, and the answer the shape $(N, n)$ of `Z`. The sums that the two extra paths bring are over the row (`dim=-1`, `keepdim=True`).",
+    "$\\partial\\mathcal{L}/\\partial Z = \\frac{1}{\\sigma}\\big(G - \\mathrm{mean}_{row}(G) - H \\odot \\mathrm{mean}_{row}(G \\odot H)\\big)$ with $G = \\partial\\mathcal{L}/\\partial H$ and $\\sigma = \\sqrt{\\mathrm{var}_{row}(Z) + \\epsilon}$.",
+]))
 
 # %% ../../nbs/solutions/03_mnist_backprop.ipynb #f60a16c6
 def embedding_grad(idx, dL_dE, n_vocab):
@@ -63,20 +197,24 @@ def embedding_grad(idx, dL_dE, n_vocab):
     return torch.zeros(n_vocab, dL_dE.shape[1], dtype=dL_dE.dtype).index_add_(0, idx, dL_dE)
 
 def _emb_cases(g):
-    return [(torch.tensor([3]), torch.randn(1, 4, generator=g, dtype=torch.float64), 6),
-            (torch.tensor([2, 0, 2, 5, 2]), torch.randn(5, 3, generator=g, dtype=torch.float64), 7),
-            (torch.randint(0, 10, (20,), generator=g), torch.randn(20, 6, generator=g, dtype=torch.float64), 10)]
+    r = _randn(g)
+    return [(torch.tensor([3]), r(1, 4), 6), (torch.tensor([2, 0, 2, 5, 2]), r(5, 3), 7),
+            (torch.randint(0, 10, (20,), generator=g), r(20, 6), 10)]
 
 def _assign(idx, dL_dE, n_vocab):
     dL_dW = torch.zeros(n_vocab, dL_dE.shape[1], dtype=dL_dE.dtype); dL_dW[idx] = dL_dE; return dL_dW
 def _mean_of_repeats(idx, dL_dE, n_vocab):
     counts = torch.bincount(idx, minlength=n_vocab).clamp_min(1).to(dL_dE.dtype)[:, None]
     return embedding_grad(idx, dL_dE, n_vocab) / counts
-register(Exercise('mlp.3', embedding_grad, cases=_emb_cases, outputs=('dL_dW',), wrong={
+register(Exercise('mlp.8', embedding_grad, cases=_emb_cases, outputs=('dL_dW',), wrong={
     "assignment instead of accumulation (a repeated index keeps one gradient)": _assign,
     "the mean over repeats instead of the sum": _mean_of_repeats,
     "the batch's gradient rows returned as they are": lambda idx, dL_dE, n_vocab: dL_dE,
-}))
+}, hints=[
+    "Row $i$ of $E$ is a copy of row `idx[i]` of $W$, so row $i$ of $\\partial\\mathcal{L}/\\partial E$ belongs to row `idx[i]` of $\\partial\\mathcal{L}/\\partial W$. What if two rows of $E$ copy the same row of $W$?",
+    "The answer has the shape $(n_{vocab}, d)$ of $W$, not the $(N, d)$ of $E$: start from zeros of that shape (in `dL_dE`'s dtype) and add each row of `dL_dE` into its row.",
+    "`torch.zeros(n_vocab, dL_dE.shape[1], dtype=dL_dE.dtype).index_add_(0, idx, dL_dE)`: `index_add_` adds repeated indices up, where `dL_dW[idx] = dL_dE` would keep only one of them.",
+]))
 
 # %% ../../nbs/solutions/03_mnist_backprop.ipynb #b86921bb
 def smooth_targets(y, c, eps):
@@ -92,16 +230,18 @@ def smooth_cross_entropy_grad(Z, y, eps):
     return (torch.softmax(Z, -1) - smooth_targets(y, Z.shape[1], eps).to(Z.dtype)) / len(y)
 
 def _sce_cases(g):
-    out = []
-    for N, c, eps in [(1, 4, 0.1), (6, 5, 0.2), (32, 10, 0.1)]:
-        out.append((torch.randn(N, c, generator=g, dtype=torch.float64) * 2, torch.randint(0, c, (N,), generator=g), eps))
-    return out
+    r = _randn(g)
+    return [(r(N, c) * 2, torch.randint(0, c, (N,), generator=g), eps) for N, c, eps in [(1, 4, 0.1), (6, 5, 0.2), (32, 10, 0.1)]]
 
 def _others_only(Z, y, eps):
     c = Z.shape[1]; onehot = F.one_hot(y, c).to(Z.dtype)
     return (torch.softmax(Z, -1) - ((1 - eps) * onehot + eps / (c - 1) * (1 - onehot))) / len(y)
-register(Exercise('mlp.4', smooth_cross_entropy_grad, cases=_sce_cases, outputs=('dL_dZ',), wrong={
+register(Exercise('mlp.9', smooth_cross_entropy_grad, cases=_sce_cases, outputs=('dL_dZ',), wrong={
     "smoothing left out (plain cross-entropy's gradient)": lambda Z, y, eps: (torch.softmax(Z, -1) - F.one_hot(y, Z.shape[1]).to(Z.dtype)) / len(y),
     "the 1/N of the mean forgotten": lambda Z, y, eps: torch.softmax(Z, -1) - smooth_targets(y, Z.shape[1], eps).to(Z.dtype),
     "eps spread over the other classes only, eps/(c-1)": _others_only,
-}))
+}, hints=[
+    "Write the loss of one example as $-\\sum_k T_k \\log\\mathrm{softmax}(z)_k = -\\sum_k T_k z_k + (\\sum_k T_k)\\log\\sum_j e^{z_j}$. How much is $\\sum_k T_k$?",
+    "The answer has the shape $(N, c)$ of `Z`; `smooth_targets(y, c, eps)` gives the $(N, c)$ targets (convert them to `Z`'s dtype), and the mean over the batch divides by $N$.",
+    "Each row of $T$ sums to 1, so $\\partial\\mathcal{L}/\\partial Z = (\\mathrm{softmax}(Z) - T)/N$: `(torch.softmax(Z, -1) - smooth_targets(y, Z.shape[1], eps).to(Z.dtype)) / len(y)`.",
+]))
