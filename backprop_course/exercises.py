@@ -182,6 +182,10 @@ def _output_cause(g, e, rtol=None, atol=None, args:dict|None=None, n:int|None=No
         return (f"one value per example (shape {tuple(g.shape)}): sum over the batch (axis 0), since every example "
                 f"adds to the same {tuple(e.shape)} gradient")
     if g.shape != e.shape: return None
+    if (bad := ~torch.isfinite(g) & torch.isfinite(e)).any():
+        return (f"{int(bad.sum())} element(s) of your answer are {'NaN' if torch.isnan(g[bad]).any() else 'infinite'} where the "
+                f"reference is finite: an overflow or a division by zero (an `exp` of a large number? subtract the row's "
+                f"largest value first)")
     if (k := _factor(g, e)) is not None: return _factor_cause(k, n)
     if _close(g, e, max(rtol or 0, 1e-6), 1e-7 * max(float(e.abs().max()), 1e-300) if e.numel() else 0).all():
         return ("it agrees with the reference only to about 7 significant digits, float32's precision: a float32 step "
@@ -451,7 +455,8 @@ def _causes(ex:Exercise, answer, cases:list, i:int, got, expected, pair, box=Non
     if generic and out.endswith('on every element') and _as_float64(pair[2]).numel() == 1:
         generic, out = False, None   # one number is always some multiple of another: only the telling factors say something
     causes = [_wrong_cause(ex, cases, i, got), order, None if generic or not out else f"{pair[0]}: {out}",
-              _ignored_cause(ex, answer, case, i, got), _batch_cause(ex, answer, cases, i), f"{pair[0]}: {out}" if generic else None]
+              _ignored_cause(ex, answer, case, i, got), None if out and 'where the reference is finite' in out else _batch_cause(ex, answer, cases, i),
+              f"{pair[0]}: {out}" if generic else None]
     return [c for c in causes if c]
 
 # %% ../nbs/08_appendix_checks.ipynb #3ad4206a
