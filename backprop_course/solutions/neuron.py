@@ -174,6 +174,7 @@ register(Exercise('neuron.6', input_grad, cases=_cells, outputs=('dL_dx',), hint
     "x as the local derivative (that is dz/dw; dz/dx is w)": _input_grad_wrong_x,
     "without the 1/N of the mean": lambda x, y, w, b: input_grad(x, y, w, b) * x.numel(),
     "summed over the cells, as for a shared parameter": _input_grad_wrong_sum,
+    "the local derivative dz/dx = w left out": lambda x, y, w, b: input_grad(x, y, w, b) / w,
 }))
 
 # %% ../../nbs/solutions/01_neuron.ipynb #c01a001a
