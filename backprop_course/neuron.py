@@ -131,7 +131,7 @@ def check_loss(loss:float|Tensor, # the loss just computed: a number or a one-el
     v, f = (float(t.detach()) if isinstance(t, Tensor) else float(t) for t in (loss, first))
     if math.isfinite(v) and math.isfinite(f) and not (f > 0 and v > growth * f): return v
     if not math.isfinite(f) or (step == 0 and not math.isfinite(v)):
-        raise ValueError(f"the loss before the first step is {f if step else v:.4g}: no learning rate is to blame, since no step "
+        raise ValueError(f"the loss before the first step is {v if math.isfinite(f) else f:.4g}: no learning rate is to blame, since no step "
                          "had been taken; the data or the starting parameters hold nan or inf, or the batch is empty")
     why = "is not finite" if not math.isfinite(v) else f"is more than {growth:g} times the first loss {f:.4g}"
     raise DivergedError(f"training diverged at step {step} with lr={lr:g}: loss {v:.4g} {why}. "

@@ -17,15 +17,15 @@ from ..exercises import Exercise, register, prove_all
 def _cells(g:torch.Generator, # the check's seeded generator
            sizes=(1, 7, 50), # batch sizes: a batch of one, a small and a larger batch
           ) -> list[tuple]: # (x, y, w, b) cases: float64 x in (0.1, 2.6), 0/1 labels, scalar w and b
-    "The check's own inputs for the gradient exercises: several batch sizes and parameter values, a saturated case, one cell of shape (), and w, b as 0-d tensors."
+    "The check's own inputs for the gradient exercises: several batch sizes and parameter values (some that float32 rounds), a saturated case, one cell of shape (), and w, b as 0-d tensors."
     out = []
-    for n, (w, b) in zip(sizes, [(2., -1.), (7.5, -5.), (-3., 2.5)]):
+    for n, (w, b) in zip(sizes, [(2., -1.), (7.5, -5.), (-3.3, 2.7)]):        # -3.3, 2.7: not exact in float32
         x = torch.rand(n, generator=g, dtype=torch.float64) * 2.5 + 0.1
         y = (torch.rand(n, generator=g, dtype=torch.float64) < 0.5).double()
         out.append((x, y, w, b))
     x = torch.rand(20, generator=g, dtype=torch.float64) * 2.5 + 0.1
     out.append((x, (x > 1).double(), 12., -3.))                       # saturated: |z| up to ~28
-    out.append((torch.tensor(0.8, dtype=torch.float64), torch.tensor(1., dtype=torch.float64), 1.5, -0.5))  # one cell, shape ()
+    out.append((torch.tensor(0.8, dtype=torch.float64), torch.tensor(1., dtype=torch.float64), 1.7, -0.6))  # one cell, shape ()
     x = torch.rand(9, generator=g, dtype=torch.float64) * 2.5 + 0.1
     out.append((x, (x > 0.7).double(), torch.tensor(4.2, dtype=torch.float64), torch.tensor(-3.1, dtype=torch.float64)))  # w, b as 0-d tensors
     return out
@@ -49,6 +49,8 @@ register(Exercise('neuron.1', sigmoid_prime, cases=_zs, outputs=('dyhat_dz',), h
     "the quotient rule without squaring the denominator": lambda z: torch.exp(-z) / (1 + torch.exp(-z)),
     "the sign of the whole": lambda z: -sigmoid(z) * sigmoid(-z),
     "sigma'(z) = sigma(z)": lambda z: sigmoid(z),
+    "z (1 - z): the form a (1 - a), which takes the sigmoid's output a, applied to z": lambda z: z * (1 - z),
+    "sigma (1 - sigma) of sigmoid(z): the sigmoid applied twice": lambda z: sigmoid(sigmoid(z)) * (1 - sigmoid(sigmoid(z))),
 }))
 
 # %% ../../nbs/solutions/01_neuron.ipynb #c01a000b
@@ -73,6 +75,7 @@ register(Exercise('neuron.2', mse_grad, cases=_preds, outputs=('dL_dyhat',), hin
     "the sign: y - yhat": lambda yhat, y: 2 * (y - yhat) / yhat.numel(),
     "the sum's derivative: the mean's 1/N forgotten": lambda yhat, y: 2 * (yhat - y),
     "the 2 from the square forgotten": lambda yhat, y: (yhat - y) / yhat.numel(),
+    "one number for the whole batch: a mean over the cells, where each cell needs its own derivative": lambda yhat, y: 2 * (yhat - y).mean(),
 }))
 
 # %% ../../nbs/solutions/01_neuron.ipynb #c01a000e
@@ -80,6 +83,10 @@ def _ng_parts(x, y, w, b):
     "(z, yhat, dL_dz) of the reference computation, for the wrong answers below."
     z = w * x + b; yhat = sigmoid(z)
     return z, yhat, 2 * (yhat - y) / x.numel() * sigmoid_prime(z)
+
+def _ng_float32_wb(x, y, w, b):
+    w, b = (torch.tensor(float(v)) for v in (w, b))     # float32: w and b rounded to about 7 digits
+    return neuron_grads(x, y, w, b)
 
 def _ng_sigma_prime_of_yhat(x, y, w, b):
     z, yhat, _ = _ng_parts(x, y, w, b)
@@ -102,14 +109,15 @@ register(Exercise('neuron.3', neuron_grads, cases=_cells, outputs=('dL_dw', 'dL_
     "sigma' evaluated at yhat instead of z": _ng_sigma_prime_of_yhat,
     "not summed over the cells": lambda x, y, w, b: (_ng_parts(x, y, w, b)[2] * x, _ng_parts(x, y, w, b)[2]),
     "dz/dw = x left out": lambda x, y, w, b: (_ng_parts(x, y, w, b)[2].sum(), _ng_parts(x, y, w, b)[2].sum()),
+    "w and b made float32 tensors (`torch.tensor(w)` without `dtype=torch.float64`)": _ng_float32_wb,
 }))
 
 # %% ../../nbs/solutions/01_neuron.ipynb #c01a0011
 def _steps(g:torch.Generator) -> list[tuple]:
     "The check's inputs for `gd_step`: (w, b, dL_dw, dL_db, lr) with Python floats and 0-d tensors, every argument varied, a zero gradient."
     t = lambda v: torch.tensor(v, dtype=torch.float64)
-    return [(0., 0., t(-0.0446), t(-0.0248), 10.),                  # from w = b = 0, a wrong step shows its pattern
-            (2., -2., t(-0.0446), t(-0.0248), 5.),
+    return [(2., -2., t(-0.0446), t(-0.0248), 5.),                  # first a start where w, b and the step all differ,
+            (0., 0., t(-0.0446), t(-0.0248), 10.),                  # so that no wrong answer passes for another
             (t(11.38), t(-7.69), t(1.9e-6), t(-1.2e-6), 10.),
             (0.5, 0.3, t(0.2), t(-0.1), 0.1),
             (t(-1.), t(4.), t(0.), t(0.3), 2.5)]
@@ -166,6 +174,7 @@ register(Exercise('neuron.6', input_grad, cases=_cells, outputs=('dL_dx',), hint
     "x as the local derivative (that is dz/dw; dz/dx is w)": _input_grad_wrong_x,
     "without the 1/N of the mean": lambda x, y, w, b: input_grad(x, y, w, b) * x.numel(),
     "summed over the cells, as for a shared parameter": _input_grad_wrong_sum,
+    "the local derivative dz/dx = w left out": lambda x, y, w, b: input_grad(x, y, w, b) / w,
 }))
 
 # %% ../../nbs/solutions/01_neuron.ipynb #c01a001a
@@ -216,7 +225,7 @@ def _lr_diagonal(x, y, w, b):
 def _stable_cases(g):
     "Batches where the Hessian's largest eigenvalue is clearly positive (a batch of one with a positive curvature)."
     out = [(torch.tensor([1.2], dtype=torch.float64), torch.tensor([1.], dtype=torch.float64), 2., -1.)]
-    for n, (w, b) in [(7, (2., -2.)), (50, (6., -4.)), (200, (11., -7.5))]:
+    for n, (w, b) in [(7, (2., -2.)), (50, (6., -4.)), (200, (11.4, -7.7))]:
         x = torch.rand(n, generator=g, dtype=torch.float64) * 2.4 + 0.1
         y = (torch.rand(n, generator=g, dtype=torch.float64) < torch.sigmoid(torch.tensor(5.) * (x - 1))).double()
         out.append((x, y, w, b))
