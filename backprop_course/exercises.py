@@ -168,7 +168,7 @@ def _factor_cause(k:float, n:int|None) -> str:
 def _output_cause(g, e, rtol=None, atol=None, args:dict|None=None, n:int|None=None, batch:int|None=None) -> str|None:
     """The likely cause of a wrong output `g` (reference `e`), if one holds exactly; `args` {name: input}, `batch` the case's
     batch size, `n` the batch size where a factor is known to follow it."""
-    if _is_numpy(g) and isinstance(e, torch.Tensor): return None      # already named by `mismatch`
+    if isinstance(e, torch.Tensor) and (_is_numpy(g) or isinstance(g, (int, float))): return None   # named by `mismatch`
     g, e = _as_float64(g), _as_float64(e)
     if g is None or e is None: return None
     if g.ndim == 2 and e.ndim == 2 and g.shape == e.shape[::-1] and (g.shape != e.shape or not _close(g, e, rtol, atol).all()):
@@ -229,7 +229,7 @@ def _unchanged(a, b) -> bool:
 def _describe(case:tuple) -> str:
     "Short description of one input case: the shapes (or values) of its arguments."
     def one(a):
-        if isinstance(a, torch.Tensor): return f"{a.item():.4g}" if a.ndim == 0 else f"shape {tuple(a.shape)}"
+        if isinstance(a, torch.Tensor): return f"tensor({a.item():.4g})" if a.ndim == 0 else f"shape {tuple(a.shape)}"
         if isinstance(a, (bool, int, float, type(None))) or (isinstance(a, tuple) and len(repr(a)) <= 30): return repr(a)
         return type(a).__name__
     return ", ".join(one(a) for a in case)
@@ -471,8 +471,8 @@ def _judge_case(ex:Exercise, answer, cases:list, i:int, got, after, expected, re
     if got is None and expected is not None: return f"your answer returned None: did you forget `return`?{where}"
     if (changed := _changed_inputs(ex, case, after)):
         names = ' and '.join(f"`{n}`" for n in changed)
-        return (f"your answer changed its input {names} in place{where}. A backward pass must leave its inputs as they "
-                f"were (the caller may use them again): compute into new tensors, e.g. `x * mask` or `x.clone()`, "
+        return (f"your answer changed its input {names} in place{where}. Leave the inputs as they were unless the task "
+                f"says otherwise (the caller may use them again, as a backward pass reuses its upstream gradient): compute into new tensors, e.g. `x * mask` or `x.clone()`, "
                 f"not `x *= ...`, `x[...] = ...` or `x.zero_()`")
     got, expected = _with_mutated(ex, got, case, after), _with_mutated(ex, expected, case, ref_after)
     if (found := _compare(ex, got, expected)) is None: return None
