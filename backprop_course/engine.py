@@ -31,7 +31,7 @@ def _nan_error(data:Tensor, op:str, name:str, parents:tuple) -> Exception:
     if not op: return ValueError(f"Value{' ' + repr(name) if name else ''}: the data hold NaN ({count(data)}); repair or drop those entries first")
     for p in parents:
         if p.data.is_floating_point() and torch.isnan(p.data).any():
-            return ValueError(f"`{op}`: its input {p!r} holds NaN ({count(p.data)}): it comes from the data, not from `{op}`; "
+            return ValueError(f"`{op}`: its input (a {'constant' if p.constant else 'Value'} of shape {_shape(p.data)}) holds NaN ({count(p.data)}): it comes from the data, not from `{op}`; "
                               f"repair or drop those entries first")
     return FloatingPointError(f"`{op}` made NaN in the forward pass ({count(data)} of its output, shape {_shape(data)}) from inputs "
                               f"without NaN: " + _NAN_CAUSES.get(op, f"look at the inputs of `{op}`"))
