@@ -15,7 +15,7 @@ from .neuron import sigmoid, sigmoid_prime, check_loss, DivergedError   # lesson
 
 # %% auto #0
 __all__ = ['ACTS', 'BOSTON_RECIPE', 'identity', 'identity_grad', 'sigmoid_grad', 'tanh_grad', 'Activations',
-           'register_activation', 'Layer', 'Network', 'make_network', 'single_thread', 'rmse', 'standardize',
+           'register_activation', 'Layer', 'Network', 'make_network', 'rmse', 'standardize', 'single_thread',
            'fit_network', 'dead_units', 'Dropout', 'Adam', 'skewed_columns', 'stack_networks', 'stack_forward',
            'stack_backward', 'fit_boston', 'layer_backward', 'network_backward', 'dropout_grad', 'weight_decay',
            'adam_update']
@@ -221,18 +221,6 @@ def make_network(sizes:list, # widths [n_0, n_1, ..., n_L], e.g. [13, 32, 16, 1]
         if p_drop and not last: layers.append(Dropout(o, p_drop, seed=seed * 1000 + l))
     return Network(*layers)
 
-# %% ../nbs/04_boston_multilayer.ipynb #single_thread_code
-@contextlib.contextmanager
-def single_thread():
-    """Run a block with one torch thread, and give the caller's thread count back on exit. Why: the operations of a
-    training step on a few hundred rows are tiny, far below the size at which a second thread pays off; with two
-    threads each of them waits for the second thread, and when another program holds the second core that wait can
-    cost far more than the operation. One thread also gives the same numbers whatever the caller's thread count."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try: yield
-    finally: torch.set_num_threads(n)
-
 # %% ../nbs/04_boston_multilayer.ipynb #6d89e153
 def rmse(Yhat:Tensor, # predictions, (N, n_L)
          Y:Tensor, # targets, exactly Yhat's shape
@@ -252,6 +240,19 @@ def standardize(train:Tensor, # training rows (N, d): the statistics come from t
     mean, std = train.mean(0), train.std(0, correction=0)
     if (std == 0).any(): raise ValueError(f"standardize: columns {(std == 0).nonzero().flatten().tolist()} are constant in train; drop them")
     return (*[(t - mean) / std for t in (train, *others)], (mean, std))
+
+# %% ../nbs/04_boston_multilayer.ipynb #single_thread_code
+@contextlib.contextmanager
+def single_thread():
+    """Run a block with one torch thread, and give the caller's thread count back on exit. Only `fit_network` and
+    `fit_boston` use it, around their training steps. Why: a training step on a few hundred rows is many tiny operations,
+    far below the size at which a second thread pays off; with two threads each matrix product waits for the second
+    one, and when another program holds the other core that wait can cost far more than the product. One thread also
+    gives the same numbers whatever the caller's thread count."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try: yield
+    finally: torch.set_num_threads(n)
 
 # %% ../nbs/04_boston_multilayer.ipynb #a01cb5b7
 def _check_xy(fn:str, net:Network, X:Tensor, Y:Tensor, what:str):

@@ -30,7 +30,7 @@ def _layer_cases(g):
     out = []
     for N, n_in, n_out, act in [(1, 3, 4, 'sigmoid'), (5, 4, 3, 'tanh'), (6, 3, 2, 'relu'), (3, 5, 1, 'identity'), (8, 4, 4, 'relu')]:
         X, W, b = r(N, n_in), r(n_in, n_out), r(n_out)
-        if N == 8: X[0] = 0.; b[0] = 0.                  # Z[0, 0] is exactly 0: the kink; and a square W
+        if N == 8: X[0] = 0.; X[0, 1] = 1.; b[0] = -W[1, 0]   # Z[0, 0] = W[1, 0] - W[1, 0], exactly 0: the kink; and a square W
         out.append((X, W, b, act, r(N, n_out)))
     return out
 
@@ -46,7 +46,8 @@ def _lb_order(layer, dL_dA):
     dX, dW, db = layer_backward(layer, dL_dA)
     return dW, db, dX
 
-register(Exercise('network.1', layer_backward, cases=_layer_cases, run=_run_layer, outputs=('dL_dX', 'dL_dW', 'dL_db'), hints=[
+register(Exercise('network.1', layer_backward, cases=_layer_cases, run=_run_layer, outputs=('dL_dX', 'dL_dW', 'dL_db'),
+                  args=('layer.X', 'layer.W', 'layer.b', 'layer.act', 'dL_dA'), hints=[
     "One layer, two steps, from its output back to its input: first back through the activation A = g(Z), then back "
     "through Z = X @ W + b. Lesson 03 wrote a block for each.",
     "dL_dA and delta = dL/dZ are (N, n_out), like `layer.Z`; the activation's backward function is `layer.g_grad`. "
@@ -74,12 +75,19 @@ def _network(spec, seed):
 def _run_loop(answer, X, spec, seed, dL_dYhat):
     net = _network(spec, seed)
     net.forward(X, train=True)
+    layers = list(net.layers)
     dL_dX = answer(net.layers, dL_dYhat)
+    if len(net.layers) != len(layers) or any(a is not b for a, b in zip(net.layers, layers)):
+        raise ValueError("your answer changed the list `layers` itself (its order or its length), so the network's layers "
+                         "are no longer first to last: go through `reversed(layers)` or `layers[::-1]`, which leave it alone")
+    if (missed := [i for i, l in enumerate(layers, 1) if isinstance(l, Layer) and not hasattr(l, 'dL_dW')]):
+        raise ValueError(f"layer {missed[0]} of {len(layers)} never ran its backward pass: carry the gradient through every "
+                         "layer, down to the first")
     return (dL_dX, *net.grads())
 
 def _loop_cases(g):
     r = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)
-    specs = [(1, [('L', 4, 3, 'relu'), ('L', 3, 2, 'identity')]),
+    specs = [(1, [('L', 4, 3, 'tanh'), ('D', 3, 0.5), ('L', 3, 2, 'identity')]),             # a batch of one, with dropout
              (5, [('L', 3, 3, 'tanh'), ('L', 3, 3, 'relu'), ('L', 3, 3, 'identity')]),      # square: every order has the right shapes
              (6, [('L', 4, 5, 'relu'), ('D', 5, 0.5), ('L', 5, 2, 'identity')]),
              (4, [('L', 3, 2, 'sigmoid')]),
@@ -103,6 +111,11 @@ def _loop_stops_early(layers, dL_dYhat):
     dL_dA = dL_dYhat
     for layer in reversed(layers[1:]): dL_dA = layer.backward(dL_dA)
     return dL_dA
+def _loop_skips_dropout(layers, dL_dYhat):
+    dL_dA = dL_dYhat
+    for layer in reversed(layers):
+        if isinstance(layer, Layer): dL_dA = layer.backward(dL_dA)
+    return dL_dA
 def _loop_returns_top(layers, dL_dYhat):
     dL_dA = dL_dYhat
     for layer in reversed(layers): dL_dA = layer.backward(dL_dA)
@@ -119,6 +132,7 @@ register(Exercise('network.2', network_backward, cases=_loop_cases, run=_run_loo
     "every layer given dL_dYhat instead of the gradient from the layer above": _loop_not_passed,
     "the activation's gradient forgotten (lin_grad called on each layer directly)": _loop_no_act,
     "stops before the first layer": _loop_stops_early,
+    "dropout layers skipped (they have no parameters, but their mask is on the path)": _loop_skips_dropout,
     "returns dL_dYhat instead of dL/dX": _loop_returns_top,
 }))
 
@@ -147,7 +161,7 @@ register(Exercise('network.3', dropout_grad, cases=_drop_cases, outputs=('dL_dX'
 # %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c4
 def _wd_cases(g):
     r = lambda *s: torch.randn(*s, generator=g, dtype=torch.float64)
-    return [([r(1, 1)], 0.5), ([r(3, 2), r(2, 1)], 0.1), ([r(4, 3), r(3, 3), r(3, 2)], 1e-3), ([r(2, 5)], 2.0)]
+    return [([r(1, 1)], 0.3), ([r(3, 2), r(2, 1)], 0.1), ([r(4, 3), r(3, 3), r(3, 2)], 1e-3), ([r(2, 5)], 2.0)]
 
 def _sq(Ws): return sum((W * W).sum() for W in Ws)
 
@@ -159,6 +173,7 @@ register(Exercise('network.4', weight_decay, cases=_wd_cases, outputs=('penalty'
     "the 1/2 forgotten in the penalty": lambda Ws, wd: (wd * _sq(Ws), [wd * W for W in Ws]),
     "gradient 2 wd W (the 2 of the square, without the 1/2)": lambda Ws, wd: (wd / 2 * _sq(Ws), [2 * wd * W for W in Ws]),
     "gradient wd/2 W (the 1/2 kept)": lambda Ws, wd: (wd / 2 * _sq(Ws), [wd / 2 * W for W in Ws]),
+    "wd forgotten in the gradient (grads = W)": lambda Ws, wd: (wd / 2 * _sq(Ws), [W.clone() for W in Ws]),
     "the gradient's sign flipped": lambda Ws, wd: (wd / 2 * _sq(Ws), [-wd * W for W in Ws]),
     "the absolute values instead of the squares (L1)": lambda Ws, wd: (wd / 2 * sum(W.abs().sum() for W in Ws), [wd / 2 * W.sign() for W in Ws]),
 }))
@@ -175,16 +190,19 @@ def _adam_cases(gen):
             (r(2, 3), r(2, 3), r(2, 3), r(2, 3).abs(), 1000, 0.05, 0.5, 0.9, 1e-6),                 # a late step
             first]
 
-def _adam_wrong(correct=True, t0=0, sqrt=True, eps_inside=False, in_place=True):
-    def adam_update(p, g, m, v, t, lr, b1, b2, eps):
+def _adam_wrong(correct=True, t0=0, sqrt=True, eps_inside=False, in_place=True, p_in_place=True, eps=None):
+    def adam_update(p, g, m, v, t, lr, b1, b2, eps_given):
+        e = eps_given if eps is None else eps
         if in_place: m.mul_(b1).add_(g, alpha=1 - b1); v.mul_(b2).addcmul_(g, g, value=1 - b2); mm, vv = m, v
         else: mm, vv = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
         m_hat, v_hat = (mm / (1 - b1 ** (t - t0)), vv / (1 - b2 ** (t - t0))) if correct else (mm, vv)
-        denom = (v_hat + eps).sqrt() if eps_inside else (v_hat.sqrt() if sqrt else v_hat) + eps
-        p -= lr * m_hat / denom
+        denom = (v_hat + e).sqrt() if eps_inside else (v_hat.sqrt() if sqrt else v_hat) + e
+        if p_in_place: p -= lr * m_hat / denom
+        else: p = p - lr * m_hat / denom
     return adam_update
 
-register(Exercise('network.5', adam_update, cases=_adam_cases, run=_run_adam, mutates=('p', 'm', 'v'), hints=[
+register(Exercise('network.5', adam_update, cases=_adam_cases, run=_run_adam, mutates=('p', 'm', 'v'),
+                  batch=lambda case: None, hints=[       # no batch: the parameters' first axis is not a batch of examples
     "Three updates in place, in this order: m, then v, then p. The bias corrections divide copies of m and v: m and v "
     "themselves stay uncorrected for the next step.",
     "p, g, m, v all have one shape; t, lr, b1, b2, eps are numbers. In place: `m.mul_(b1).add_(...)`, "
@@ -196,6 +214,8 @@ register(Exercise('network.5', adam_update, cases=_adam_cases, run=_run_adam, mu
     "the square root missing": _adam_wrong(sqrt=False),
     "eps inside the square root": _adam_wrong(eps_inside=True),
     "m and v computed as new tensors, not updated in place": _adam_wrong(in_place=False),
+    "p computed as a new tensor (p = p - ...), so the parameter itself never moves": _adam_wrong(p_in_place=False),
+    "eps ignored (a fixed 1e-8 instead of the eps given)": _adam_wrong(eps=1e-8),
 }))
 
 # %% ../../nbs/solutions/04_boston_multilayer.ipynb #s04c6
@@ -205,8 +225,8 @@ def huber_grad(Yhat, Y, k=1.0):
 
 def _huber_cases(g):
     edge = torch.tensor([[0., 1., -1., 0.5], [2., -3., 1e-9, -1e-9]], dtype=torch.float64)   # r = 0, |r| = k, both sides of k
-    return [(torch.randn(1, 3, generator=g, dtype=torch.float64) * 2, torch.full((1, 3), 0.5, dtype=torch.float64), 1.0),
-            (edge + 1, torch.ones(2, 4, dtype=torch.float64), 1.0),
+    return [(edge + 1, torch.ones(2, 4, dtype=torch.float64), 1.0),
+            (torch.randn(1, 3, generator=g, dtype=torch.float64) * 2, torch.full((1, 3), 0.5, dtype=torch.float64), 0.7),   # a batch of one
             (torch.randn(16, 3, generator=g, dtype=torch.float64) * 3, torch.randn(16, 3, generator=g, dtype=torch.float64), 1.5),
             (torch.tensor([[0.3], [-0.3], [2.0]], dtype=torch.float64), torch.zeros(3, 1, dtype=torch.float64), 0.3)]
 
@@ -256,7 +276,7 @@ def _res_cases(g):
     for N, n in [(1, 3), (5, 4), (16, 6)]:
         X, W = torch.randn(N, n, generator=g, dtype=torch.float64), torch.randn(n, n, generator=g, dtype=torch.float64)
         b = torch.randn(n, generator=g, dtype=torch.float64)
-        if N > 1: X[0] = 0.; b[0] = 0.                      # Z[0, 0] is exactly 0: the kink (the batch of one has none)
+        if N > 1: X[0] = 0.; X[0, 1] = 1.; b[0] = -W[1, 0]  # Z[0, 0] = W[1, 0] - W[1, 0], exactly 0: the kink (the batch of one has none)
         out.append((X, W, b, torch.randn(N, n, generator=g, dtype=torch.float64)))
     return out
 
