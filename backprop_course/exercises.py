@@ -224,15 +224,15 @@ def _unchanged(a, b) -> bool:
     if isinstance(a, torch.nn.Module): return _unchanged(a.state_dict(), b.state_dict())
     if isinstance(a, (tuple, list)): return len(a) == len(b) and all(_unchanged(u, v) for u, v in zip(a, b))
     if isinstance(a, dict): return set(a) == set(b) and all(_unchanged(a[k], b[k]) for k in a)
-    return True
+    return a is b              # anything else is not copied for the call: the same object, unless the answer replaced it
 
-def _describe(case:tuple) -> str:
-    "Short description of one input case: the shapes (or values) of its arguments."
+def _describe(case:tuple, names:tuple=()) -> str:
+    "Short description of one input case: the shapes (or values) of its arguments, named where `names` are given."
     def one(a):
         if isinstance(a, torch.Tensor): return f"tensor({a.item():.4g})" if a.ndim == 0 else f"shape {tuple(a.shape)}"
         if isinstance(a, (bool, int, float, type(None))) or (isinstance(a, tuple) and len(repr(a)) <= 30): return repr(a)
         return type(a).__name__
-    return ", ".join(one(a) for a in case)
+    return ", ".join((f"{names[j]}: " if j < len(names) else "") + one(a) for j, a in enumerate(case))
 
 def _batch_size(case:tuple) -> int|None:
     "The default batch size of a case: the length of its first tensor that has an axis (1 if all are single numbers), None without tensors."
@@ -389,33 +389,38 @@ def _perturbed(a) -> list:
 
 def _ignored_cause(ex:Exercise, answer, case:tuple, i:int, got) -> str|None:
     "Name an argument that the answer's output does not depend on (over several other values) although the reference's does."
-    exp = _call(ex, ex.reference, case, i)[0]
+    def run(fn, c):
+        out, after = _call(ex, fn, c, i)
+        return _with_mutated(ex, out, c, after)
+    exp = run(ex.reference, case)
     for j, a in enumerate(case):
         if not (others := _perturbed(a)): continue
         try:
             same = moved = True
             for b in others:
                 other = case[:j] + (b,) + case[j + 1:]
-                same &= mismatch(_call(ex, answer, other, i)[0], got) is None
-                moved &= mismatch(_call(ex, ex.reference, other, i)[0], exp) is not None
+                same &= mismatch(run(answer, other), got) is None
+                moved &= mismatch(run(ex.reference, other), exp) is not None
             if same and moved:
                 return f"your answer gives the same result whatever `{_arg_name(ex, j)}` is: does it use `{_arg_name(ex, j)}`?"
         except (Exception, SystemExit): continue
     return None
 
 def _batch_cause(ex:Exercise, answer, cases:list, i:int) -> str|None:
-    "Right on every case with a batch of one, but wrong on case `i`, whose batch is larger."
-    n = ex.batch(cases[i])
-    ones = [k for k, c in enumerate(cases) if k != i and ex.batch(c) == 1]
-    if not n or n <= 1 or not ones: return None
-    for k in ones:
+    """Wrong on case `i`, whose batch has N > 1 rows, but right on each of its first rows alone (every other argument
+    kept): then the mistake is in how the answer treats the batch."""
+    case, n = cases[i], ex.batch(cases[i])
+    if not n or n <= 1: return None
+    rows = lambda r: tuple(a[r:r + 1] if isinstance(a, torch.Tensor) and a.ndim and a.shape[0] == n else a for a in case)
+    for r in range(min(n, 2)):
+        one = rows(r)
         try:
-            got, after = _call(ex, answer, cases[k], k)
-            exp, ref_after = _call(ex, ex.reference, cases[k], k)
-            if _compare(ex, _with_mutated(ex, got, cases[k], after), _with_mutated(ex, exp, cases[k], ref_after)): return None
+            got, after = _call(ex, answer, one, i)
+            exp, ref_after = _call(ex, ex.reference, one, i)
+            if _compare(ex, _with_mutated(ex, got, one, after), _with_mutated(ex, exp, one, ref_after)): return None
         except (Exception, SystemExit): return None
-    return (f"right on a batch of one, but not on this batch of {n}: look for what changes with the batch size "
-            f"(a 1/N, a sum over the rows, an index [0])")
+    return (f"right on one row of this batch at a time, but not on its {n} rows together: look for what changes with "
+            f"the batch size (a 1/N, a sum over the rows, an index [0])")
 
 def _batch_factor(ex:Exercise, answer, cases:list, i:int, label:str, k:float) -> int|None:
     """The batch size N of case `i` if the factor `k` is N (or 1/N) there and on every other case whose batch size
@@ -467,7 +472,7 @@ def _ask_hint(ex:Exercise) -> str: return f" (stuck? `hint('{ex.name}')`)" if ex
 def _judge_case(ex:Exercise, answer, cases:list, i:int, got, after, expected, ref_after) -> str|None:
     "None if the answer's `got` (its inputs `after` the call) is right on case `i`, else what is wrong, with its likely causes."
     case = cases[i]
-    where = f" (input case {i+1} of {len(cases)}: {_describe(case)})"
+    where = f" (input case {i+1} of {len(cases)}: {_describe(case, ex.args)})"
     if got is None and expected is not None: return f"your answer returned None: did you forget `return`?{where}"
     if (changed := _changed_inputs(ex, case, after)):
         names = ' and '.join(f"`{n}`" for n in changed)
@@ -501,7 +506,7 @@ def verdict(ex:Exercise, # the exercise
                 if got is Ellipsis: raise NotImplementedError
             except NotImplementedError: return V('not attempted', "your cell still raises NotImplementedError: replace that line with your answer" + _ask_hint(ex))
             except (Exception, SystemExit) as e:
-                return V('not yet', f"your answer raised {type(e).__name__}: {e} (input case {i+1} of {len(cases)}: {_describe(case)})" + _ask_hint(ex))
+                return V('not yet', f"your answer raised {type(e).__name__}: {e} (input case {i+1} of {len(cases)}: {_describe(case, ex.args)})" + _ask_hint(ex))
             if (m := _judge_case(ex, answer, cases, i, got, after, expected, ref_after)): return V('not yet', m + _ask_hint(ex))
         return V('right')
     except (Exception, SystemExit) as e:      # a check never raises: even an answer that breaks the comparison gets a verdict
