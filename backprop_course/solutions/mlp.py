@@ -85,16 +85,20 @@ def _fb_cases(g):
     return [tuple(c) for c in out]
 
 def _fb_flat(answer, X, Y, W1, b1, W2, b2):
-    "The answer's (loss, (dL_dW1, dL_db1, dL_dW2, dL_db2)) as five outputs, so that the check names the one that differs."
+    """The answer's (loss, (dL_dW1, dL_db1, dL_dW2, dL_db2)) as five outputs, so that the check names the one that differs.
+    Five values in one flat tuple are refused: the lesson unpacks the answer as `loss, grads = ...`."""
     out = answer(X, Y, W1, b1, W2, b2)
     if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], (tuple, list)): return (out[0], *out[1])
+    if isinstance(out, (tuple, list)) and len(out) == 5:
+        raise TypeError("it returned five values in one flat tuple; return two: the loss and a tuple of the four gradients, "
+                        "`return loss, (dL_dW1, dL_db1, dL_dW2, dL_db2)` (the lesson unpacks it as `loss, grads = ...`)")
     return out
 
-def _fb_variant(X, Y, W1, b1, W2, b2, relu_step=True, W2_input="A1", sign=1.):
+def _fb_variant(X, Y, W1, b1, W2, b2, relu_step=True, W2_input="A1", sign=1., kink=False):
     "forward_and_backward with one plausible slip, for the check's wrong answers."
     Z1 = lin(X, W1, b1); A1 = relu(Z1); Yhat = lin(A1, W2, b2)
     dL_dA1, dL_dW2, dL_db2 = lin_grad(A1 if W2_input == "A1" else Z1, W2, sign * mse_grad(Yhat, Y))
-    dL_dZ1 = relu_grad(Z1, dL_dA1) if relu_step else dL_dA1
+    dL_dZ1 = (torch.where(Z1 >= 0, dL_dA1, 0.) if kink else relu_grad(Z1, dL_dA1)) if relu_step else dL_dA1
     _, dL_dW1, dL_db1 = lin_grad(X, W1, dL_dZ1, input_grad=False)
     return mse(Yhat, Y), (dL_dW1, dL_db1, dL_dW2, dL_db2)
 
@@ -102,12 +106,18 @@ def _fb_other_order(X, Y, W1, b1, W2, b2):
     loss, (dW1, db1, dW2, db2) = forward_and_backward(X, Y, W1, b1, W2, b2)
     return loss, (dW1, dW2, db1, db2)
 
+def _fb_flat_tuple(X, Y, W1, b1, W2, b2):
+    loss, grads = forward_and_backward(X, Y, W1, b1, W2, b2)
+    return (loss, *grads)
+
 register(Exercise('mlp.4', forward_and_backward, cases=_fb_cases, run=_fb_flat, args=('X', 'Y', 'W1', 'b1', 'W2', 'b2'),
                   outputs=('loss', 'dL_dW1', 'dL_db1', 'dL_dW2', 'dL_db2'), wrong={
     "the ReLU's backward step forgotten (dL_dZ1 = dL_dA1)": lambda *a: _fb_variant(*a, relu_step=False),
     "dL_dW2 from Z1, the output layer's input before the ReLU": lambda *a: _fb_variant(*a, W2_input="Z1"),
     "the loss's gradient with the wrong sign (mse_grad(Y, Yhat))": lambda *a: _fb_variant(*a, sign=-1.),
     "the gradients in another order (W1, W2, b1, b2)": _fb_other_order,
+    "the ReLU's mask taken where Z1 >= 0 (gradient 1 at the kink)": lambda *a: _fb_variant(*a, kink=True),
+    "five values in one flat tuple, (loss, dL_dW1, dL_db1, dL_dW2, dL_db2)": _fb_flat_tuple,
 }, hints=[
     "Follow the lesson's graph from right to left: one call per block, each given the gradient that the block to its right returned. Keep `Z1` and `A1` from the forward pass: the backward pass needs them.",
     "The calls, in order: `mse_grad` on $(\\hat Y, Y)$; `lin_grad` for the output layer, whose input is `A1`; `relu_grad`, whose input is `Z1`; `lin_grad` for the first layer, whose input is `X` (`input_grad=False`). Return `(loss, (dL_dW1, dL_db1, dL_dW2, dL_db2))`.",
