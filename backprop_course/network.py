@@ -6,19 +6,18 @@ Docs: https://backprop-course.github.io/backprop_course/boston_multilayer.html.m
 
 # %% ../nbs/04_boston_multilayer.ipynb #532c36bf
 from __future__ import annotations
-import contextlib, math
+import math
 import torch
 from torch import Tensor
 from fastprogress.fastprogress import progress_bar
-from .mlp import lin, lin_grad, relu, relu_grad, mse, mse_grad             # lesson 03's blocks
+from .mlp import lin, lin_grad, relu, relu_grad, mse, mse_grad, single_thread   # lesson 03's blocks
 from .neuron import sigmoid, sigmoid_prime, check_loss, DivergedError   # lesson 01's
 
 # %% auto #0
 __all__ = ['ACTS', 'BOSTON_RECIPE', 'identity', 'identity_grad', 'sigmoid_grad', 'tanh_grad', 'Activations',
-           'register_activation', 'Layer', 'Network', 'make_network', 'rmse', 'standardize', 'single_thread',
-           'fit_network', 'dead_units', 'Dropout', 'Adam', 'skewed_columns', 'stack_networks', 'stack_forward',
-           'stack_backward', 'fit_boston', 'layer_backward', 'network_backward', 'dropout_grad', 'weight_decay',
-           'adam_update']
+           'register_activation', 'Layer', 'Network', 'make_network', 'rmse', 'standardize', 'fit_network',
+           'dead_units', 'Dropout', 'Adam', 'skewed_columns', 'stack_networks', 'stack_forward', 'stack_backward',
+           'fit_boston', 'layer_backward', 'network_backward', 'dropout_grad', 'weight_decay', 'adam_update']
 
 # %% ../nbs/04_boston_multilayer.ipynb #7b84150e
 def _same_shape(fn:str, Z:Tensor, dL_dA:Tensor):
@@ -240,19 +239,6 @@ def standardize(train:Tensor, # training rows (N, d): the statistics come from t
     mean, std = train.mean(0), train.std(0, correction=0)
     if (std == 0).any(): raise ValueError(f"standardize: columns {(std == 0).nonzero().flatten().tolist()} are constant in train; drop them")
     return (*[(t - mean) / std for t in (train, *others)], (mean, std))
-
-# %% ../nbs/04_boston_multilayer.ipynb #single_thread_code
-@contextlib.contextmanager
-def single_thread():
-    """Run a block with one torch thread, and give the caller's thread count back on exit. Only `fit_network` and
-    `fit_boston` use it, around their training steps. Why: a training step on a few hundred rows is many tiny operations,
-    far below the size at which a second thread pays off; with two threads each matrix product waits for the second
-    one, and when another program holds the other core that wait can cost far more than the product. One thread also
-    gives the same numbers whatever the caller's thread count."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try: yield
-    finally: torch.set_num_threads(n)
 
 # %% ../nbs/04_boston_multilayer.ipynb #a01cb5b7
 def _check_xy(fn:str, net:Network, X:Tensor, Y:Tensor, what:str):
