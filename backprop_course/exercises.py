@@ -80,6 +80,13 @@ def _close(g:torch.Tensor, e:torch.Tensor, rtol=None, atol=None, bits:int=64) ->
     return (g == e) | (torch.isfinite(e) & ((g - e).abs() <= a + r * e.abs())) | (torch.isnan(g) & torch.isnan(e))
 
 # %% ../nbs/08_appendix_checks.ipynb #523091bd
+def _brief(x) -> str:
+    "A short description of `x` for a message: a tensor or array by its kind and shape, anything else by its repr, cut short."
+    if isinstance(x, torch.Tensor): return f"a {str(x.dtype).replace('torch.', '')} tensor of shape {tuple(x.shape)}"
+    if _is_numpy(x): return f"a numpy array of shape {tuple(x.shape)}"
+    r = repr(x)
+    return r if len(r) <= 60 else r[:57] + "..."
+
 def _same_value(got, expected) -> bool:
     "`got == expected` for things that are not numbers (strings, None, ...), without ever raising."
     try: return isinstance(got, type(expected)) and bool(got == expected)
@@ -109,7 +116,7 @@ def mismatch(got, # what the answer returned
             if (m := mismatch(g, e, f"{label}[{i}]", rtol, atol)): return m
         return None
     e = _as_float64(expected)
-    if e is None: return None if _same_value(got, expected) else f"{label}: expected {expected!r}, got {got!r}"
+    if e is None: return None if _same_value(got, expected) else f"{label}: expected {_brief(expected)}, got {_brief(got)}"
     if _is_complex(got): return f"{label}: expected real numbers, got complex ones"
     if isinstance(expected, torch.Tensor) and _is_numpy(got): return _numpy_message(label, got)
     if isinstance(expected, torch.Tensor) and isinstance(got, (int, float)) and not isinstance(got, bool):
